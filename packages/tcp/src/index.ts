@@ -1,0 +1,1 @@
+export { tcp, type TcpOptions } from './tcp.js';
