@@ -1,0 +1,258 @@
+/**
+ * `connect(transport, options)`: a client channel that connects, reconnects with backoff when
+ * the link drops (or before the server exists), queues sends while disconnected and flushes
+ * them in order once connected again.
+ */
+import { Channel, type ChannelEvents, type ChannelOptions, type ConnectionState, type DisconnectInfo } from './channel.js';
+import { isRefusal } from './control.js';
+import { diagnosticChannels, publish } from './diagnostics.js';
+import { ErrorCode, ProjError } from './errors.js';
+import { ReconnectEngine } from './reconnect-engine.js';
+import type { ReconnectPolicy, ReconnectPolicyOptions } from './reconnect-policy.js';
+import type { Link, Transport } from './transport.js';
+
+/** Options of {@link connect}. */
+export interface ClientOptions extends ChannelOptions {
+  /**
+   * Reconnect policy: options for the built-in backoff, a policy object, or `false` to make a
+   * single connection attempt and close (state `closed`) when it ends.
+   * @default { strategy: 'fibonacci', initialDelay: 100, maxDelay: 10000, jitter: 'equal' }
+   */
+  reconnect?: ReconnectPolicyOptions | ReconnectPolicy | false;
+  /** ms a connection must stay up (or a first message arrive) before backoff resets. @default 1000 */
+  healthyAfter?: number;
+  /** Identifier used in error details and diagnostics. @default `client-<n>` */
+  id?: string;
+}
+
+/** Payload of the client's `connect` event. */
+export interface ConnectInfo {
+  remoteAddress: string;
+  /** Connections this client has opened so far, this one included. */
+  connections: number;
+}
+
+/** Payload of the client's `reconnecting` event. */
+export interface ReconnectingInfo {
+  /** 1-based retry number since the last healthy connection. */
+  attempt: number;
+  /** ms until the retry. */
+  delay: number;
+  /** Why the previous attempt or connection failed. */
+  error?: ProjError;
+}
+
+/** Events of a {@link Client}. */
+export interface ClientEvents extends ChannelEvents {
+  /** A link is open; queued messages are being flushed. */
+  connect: (info: ConnectInfo) => void;
+  /** The next attempt is scheduled. */
+  reconnecting: (info: ReconnectingInfo) => void;
+  /** The reconnect policy gave up (`PROJ_ERR_RECONNECT_FAILED`); the client is `failed` and closed. */
+  failed: (error: ProjError) => void;
+  /** The connection state changed. */
+  state: (state: ConnectionState, previous: ConnectionState) => void;
+  /** The client is closed for good (after `end()`, `destroy()`, `failed`, or a close with `reconnect: false`). */
+  close: () => void;
+}
+
+let clientSequence = 0;
+
+/** A reconnecting client channel. Create it with {@link connect}. */
+export class Client extends Channel<ClientEvents> {
+  readonly id: string;
+  /** Connections opened and lost since the first: how often the client reconnected. */
+  reconnects = 0;
+  readonly #engine: ReconnectEngine;
+  readonly #reconnect: boolean;
+  #connections = 0;
+  #firstMessage = false;
+  #stopping: 'end' | 'destroy' | undefined;
+  #final: 'closed' | 'failed' | undefined;
+  #closed: Promise<void>;
+  #resolveClosed!: () => void;
+
+  /** @internal Use {@link connect}. */
+  constructor(transport: Transport, options: ClientOptions = {}) {
+    super(options);
+    this.id = options.id ?? `client-${++clientSequence}`;
+    this.#reconnect = options.reconnect !== false;
+    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    const policy = options.reconnect === false ? { maxAttempts: 0 } : options.reconnect;
+    this.#engine = new ReconnectEngine({
+      dial: (signal) => transport.dial(signal),
+      ...(policy === undefined ? {} : { policy }),
+      ...(options.healthyAfter === undefined ? {} : { healthyAfter: options.healthyAfter }),
+    });
+    this.#engine.on('open', (link) => this.#onOpen(link));
+    this.#engine.on('state', (state, previous) => {
+      if (this.#final === undefined) this.emit('state', state, previous);
+    });
+    this.#engine.on('reconnecting', (info) => {
+      publish(diagnosticChannels.clientReconnecting, () => ({ client: this, ...info }));
+      this.emit('reconnecting', info);
+    });
+    this.#engine.on('failed', (error) => this.#onFailed(error));
+  }
+
+  /** `idle`, `connecting`, `open`, `waiting` (to retry), `closed` or `failed`. */
+  get state(): ConnectionState {
+    return this.#final ?? this.#engine.state;
+  }
+
+  /** Resolves once the client is closed for good. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** @internal Starts connecting. */
+  start(): this {
+    this.#engine.start();
+    return this;
+  }
+
+  /**
+   * Resolves when the client is connected (at once if it is). Rejects with
+   * `PROJ_ERR_RECONNECT_FAILED` or `PROJ_ERR_CLOSED` if it closes first.
+   */
+  connected(): Promise<void> {
+    if (this.state === 'open') return Promise.resolve();
+    if (this.#final !== undefined) return Promise.reject(new ProjError(ErrorCode.CLOSED, `${this.id} is ${this.#final}`));
+    return new Promise((resolve, reject) => {
+      const onConnect = (): void => {
+        this.off('close', onClose);
+        this.off('failed', onFailed);
+        resolve();
+      };
+      const onFailed = (error: ProjError): void => {
+        this.off('connect', onConnect);
+        this.off('close', onClose);
+        reject(error);
+      };
+      const onClose = (): void => {
+        this.off('connect', onConnect);
+        this.off('failed', onFailed);
+        reject(new ProjError(ErrorCode.CLOSED, `${this.id} closed before connecting`));
+      };
+      this.once('connect', onConnect).once('failed', onFailed).once('close', onClose);
+    });
+  }
+
+  /**
+   * Closes gracefully for good: queued messages are written, then the link is ended; no
+   * reconnect. Messages that could not be sent (not connected) are reported by `dropped`.
+   * Resolves once nothing is left open.
+   */
+  end(): Promise<void> {
+    this.#stop('end');
+    return this.#closed;
+  }
+
+  /** Closes abruptly for good; queued messages are reported by `dropped`. Resolves once nothing is left open. */
+  destroy(): Promise<void> {
+    this.#stop('destroy');
+    return this.#closed;
+  }
+
+  /** Alias of {@link Client.end}. */
+  close(): Promise<void> {
+    return this.end();
+  }
+
+  #stop(mode: 'end' | 'destroy'): void {
+    if (this.#stopping !== undefined || this.#final !== undefined) {
+      if (mode === 'destroy' && this.link !== undefined) this.destroyLink();
+      return;
+    }
+    this.#stopping = mode;
+    if (this.link === undefined) {
+      this.#finishClient('closed', 'client closed while not connected');
+      return;
+    }
+    if (mode === 'end') this.endLink();
+    else this.destroyLink();
+  }
+
+  #onOpen(link: Link): void {
+    if (this.#stopping !== undefined || this.#final !== undefined) {
+      link.destroy();
+      return;
+    }
+    this.#connections++;
+    if (this.#connections > 1) this.reconnects++;
+    this.#firstMessage = true;
+    this.attachLink(link);
+    const info: ConnectInfo = { remoteAddress: link.remoteAddress, connections: this.#connections };
+    publish(diagnosticChannels.clientConnect, () => ({ client: this, ...info }));
+    this.emit('connect', info);
+  }
+
+  protected override onMessage(value: unknown): boolean {
+    if (!this.#firstMessage) return true;
+    this.#firstMessage = false;
+    if (isRefusal(value)) {
+      // The server is full: not a message for the application, and not a healthy connection.
+      this.#refusal = new ProjError(ErrorCode.MAX_CONNECTIONS, `server refused the connection: ${value.reason}`, { details: { connection: this.id } });
+      this.destroyLink('refused', this.#refusal);
+      return false;
+    }
+    this.#engine.markHealthy();
+    return true;
+  }
+
+  #refusal: ProjError | undefined;
+
+  protected override linkClosed(info: DisconnectInfo): void {
+    const refusal = this.#refusal;
+    this.#refusal = undefined;
+    const disconnect: DisconnectInfo = info.reason === 'refused' && refusal !== undefined ? { reason: 'refused', error: refusal } : info;
+    publish(diagnosticChannels.clientDisconnect, () => ({ client: this, ...disconnect }));
+    this.fire('disconnect', disconnect);
+    if (this.#stopping !== undefined) {
+      this.#finishClient('closed', `client ${this.#stopping === 'end' ? 'ended' : 'destroyed'}`);
+    } else if (!this.#reconnect) {
+      this.#finishClient('closed', 'connection closed and reconnect is disabled');
+    } else {
+      this.#engine.linkClosed();
+    }
+  }
+
+  #onFailed(error: ProjError): void {
+    publish(diagnosticChannels.clientFailed, () => ({ client: this, error }));
+    if (!this.#reconnect && this.#connections === 0) {
+      // A single attempt that failed: report the connect error itself.
+      this.emit('failed', error);
+      this.#finishClient('failed', 'connection failed');
+      return;
+    }
+    this.emit('failed', error);
+    this.#finishClient('failed', 'reconnect gave up');
+  }
+
+  #finishClient(final: 'closed' | 'failed', why: string): void {
+    if (this.#final !== undefined) return;
+    const previous = this.#engine.state;
+    this.#engine.close();
+    this.#final = final;
+    this.#engine.removeAllListeners();
+    this.dropQueued(why);
+    this.finish();
+    if (previous !== final) this.emit('state', final, previous);
+    this.emit('close');
+    this.#resolveClosed();
+  }
+}
+
+/**
+ * Creates a client and starts connecting at once. It retries with backoff until connected
+ * (the server may start later), reconnects whenever the connection drops, and queues `send()`s
+ * in between. Never throws for connection problems: watch `reconnecting`, `disconnect`, `failed`.
+ *
+ * @example
+ * const client = connect(tcp({ port: 8024 }));
+ * client.on('message', (msg) => handle(msg));
+ * client.send({ hello: 'world' });
+ */
+export function connect(transport: Transport, options: ClientOptions = {}): Client {
+  return new Client(transport, options).start();
+}

@@ -1,0 +1,182 @@
+/**
+ * An in-memory transport: link pairs with real asynchronous delivery, backpressure and
+ * pause/resume, so core's tests (and users' unit tests) need no sockets.
+ */
+import { ErrorCode, ProjError } from './errors.js';
+import type { Link, LinkCloseInfo, LinkHandlers, Listener, Transport } from './transport.js';
+
+/** Options of {@link createLinkPair} and {@link memory}. */
+export interface MemoryLinkOptions {
+  /** Bytes a side may have in flight before `write()` returns `false`. @default 65536 (64 KiB) */
+  highWaterMark?: number;
+}
+
+type Chunk = Uint8Array | string;
+
+class MemoryLink implements Link {
+  readonly transport = 'memory';
+  peer!: MemoryLink;
+  #handlers: LinkHandlers | undefined;
+  #inbox: Chunk[] = [];
+  #inboxBytes = 0;
+  #paused = false;
+  #deliveryScheduled = false;
+  #closed = false;
+  #ending = false;
+  #needDrain = false;
+  #closeInfo: LinkCloseInfo | undefined;
+  readonly #highWaterMark: number;
+
+  constructor(readonly remoteAddress: string, highWaterMark: number) {
+    this.#highWaterMark = highWaterMark;
+  }
+
+  /** Bytes this side wrote that the other side has not consumed yet. */
+  get bufferedAmount(): number {
+    return this.peer.#inboxBytes;
+  }
+
+  attach(handlers: LinkHandlers): void {
+    this.#handlers = handlers;
+    this.#scheduleDelivery();
+  }
+
+  write(chunk: Chunk): boolean {
+    if (this.#closed || this.#ending) return false;
+    this.peer.#receive(chunk);
+    if (this.bufferedAmount >= this.#highWaterMark) {
+      this.#needDrain = true;
+      return false;
+    }
+    return true;
+  }
+
+  end(): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    // Graceful: the peer sees everything written so far, then the close.
+    this.peer.#receiveEnd();
+  }
+
+  destroy(error?: Error): void {
+    if (this.#closed) return;
+    this.#inbox = [];
+    this.#inboxBytes = 0;
+    this.#finish({ graceful: false, ...(error === undefined ? {} : { error }) });
+    const reset = new ProjError(ErrorCode.CONNECTION_RESET, 'memory link reset by peer');
+    this.peer.#inbox = [];
+    this.peer.#inboxBytes = 0;
+    this.peer.#finish({ graceful: false, error: reset });
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#scheduleDelivery();
+  }
+
+  #receive(chunk: Chunk): void {
+    if (this.#closed) return;
+    this.#inbox.push(chunk);
+    this.#inboxBytes += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+    this.#scheduleDelivery();
+  }
+
+  #receiveEnd(): void {
+    this.#closeInfo = { graceful: true };
+    this.#scheduleDelivery();
+  }
+
+  #scheduleDelivery(): void {
+    if (this.#deliveryScheduled || this.#handlers === undefined) return;
+    this.#deliveryScheduled = true;
+    queueMicrotask(this.#deliver);
+  }
+
+  #deliver = (): void => {
+    this.#deliveryScheduled = false;
+    const handlers = this.#handlers;
+    if (handlers === undefined || this.#closed) return;
+    while (!this.#paused && this.#inbox.length > 0) {
+      const chunk = this.#inbox.shift()!;
+      this.#inboxBytes -= typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+      handlers.onData(chunk);
+      if (this.#closed) return;
+    }
+    this.peer.#maybeDrain();
+    if (this.#inbox.length === 0 && this.#closeInfo !== undefined) {
+      // The peer ended: like TCP without allowHalfOpen, this side ends too.
+      this.#finish(this.#closeInfo);
+      this.peer.#finish({ graceful: true });
+    }
+  };
+
+  #maybeDrain(): void {
+    if (this.#needDrain && !this.#closed && this.bufferedAmount < this.#highWaterMark) {
+      this.#needDrain = false;
+      this.#handlers?.onDrain();
+    }
+  }
+
+  #finish(info: LinkCloseInfo): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const handlers = this.#handlers;
+    if (handlers === undefined) return;
+    queueMicrotask(() => handlers.onClose(info));
+  }
+}
+
+/** Two connected in-memory links: what one writes, the other receives asynchronously. */
+export function createLinkPair(options: MemoryLinkOptions = {}): [Link, Link] {
+  const highWaterMark = options.highWaterMark ?? 64 * 1024;
+  const a = new MemoryLink('memory:b', highWaterMark);
+  const b = new MemoryLink('memory:a', highWaterMark);
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+let nextMemoryId = 0;
+
+/**
+ * An in-memory {@link Transport}. The value itself is the address: pass the same value to
+ * `serve()` and `connect()`. Dialling while nothing listens is refused like ECONNREFUSED.
+ */
+export function memory(options: MemoryLinkOptions = {}): Transport {
+  const id = ++nextMemoryId;
+  let onLink: ((link: Link) => void) | undefined;
+  return {
+    name: 'memory',
+    dial(signal?: AbortSignal): Promise<Link> {
+      if (signal?.aborted === true) return Promise.reject(new ProjError(ErrorCode.ABORTED, 'dial aborted'));
+      const accept = onLink;
+      if (accept === undefined) {
+        const cause = Object.assign(new Error(`connect ECONNREFUSED memory:${id}`), { code: 'ECONNREFUSED' });
+        return Promise.reject(new ProjError(ErrorCode.CONNECT, `cannot connect to memory:${id}`, { cause }));
+      }
+      const [client, server] = createLinkPair(options);
+      return Promise.resolve().then(() => {
+        accept(server);
+        return client;
+      });
+    },
+    listen(accept: (link: Link) => void): Promise<Listener> {
+      if (onLink !== undefined) {
+        const cause = Object.assign(new Error(`listen EADDRINUSE memory:${id}`), { code: 'EADDRINUSE' });
+        return Promise.reject(new ProjError(ErrorCode.LISTEN, `memory:${id} is already listening`, { cause }));
+      }
+      onLink = accept;
+      return Promise.resolve({
+        address: `memory:${id}`,
+        close(): Promise<void> {
+          if (onLink === accept) onLink = undefined;
+          return Promise.resolve();
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * A server-side connection: a {@link Channel} on one accepted link, with the identity and
+ * metadata the registry tracks.
+ */
+import { Channel, type ChannelEvents, type ChannelOptions, type ConnectionState, type DisconnectInfo, type DisconnectReason } from './channel.js';
+import { ErrorCode, ProjError } from './errors.js';
+import type { Link } from './transport.js';
+
+/** Events of a {@link Peer}: the shared channel events. `disconnect` fires once, when it closes. */
+export type PeerEvents = ChannelEvents;
+
+/** Called by the server for each message a peer sends, and when it closes. @internal */
+export interface PeerHooks {
+  onMessage(peer: Peer, value: unknown): void;
+  onClose(peer: Peer, info: DisconnectInfo): void;
+}
+
+let peerSequence = 0;
+
+export class Peer extends Channel<PeerEvents> {
+  /** Unique id within the process, e.g. `tcp-42`. */
+  readonly id: string;
+  /** Transport name (`tcp`, `unix`, `ws`, `memory`). */
+  readonly transport: string;
+  /** The remote end as the transport describes it. */
+  readonly remoteAddress: string;
+  /** When the connection was accepted (ms since the epoch). */
+  readonly connectedAt: number;
+  /** Your metadata for this peer (a user name, a session): the registry keeps it with the peer. */
+  readonly data: Record<string, unknown> = {};
+  #state: ConnectionState = 'open';
+  #closed: Promise<DisconnectInfo>;
+  #resolveClosed!: (info: DisconnectInfo) => void;
+  readonly #hooks: PeerHooks;
+
+  /** @internal Created by the server for each accepted link. */
+  constructor(link: Link, hooks: PeerHooks, options: ChannelOptions) {
+    super(options);
+    this.id = `${link.transport}-${++peerSequence}`;
+    this.transport = link.transport;
+    this.remoteAddress = link.remoteAddress;
+    this.connectedAt = Date.now();
+    this.#hooks = hooks;
+    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.attachLink(link);
+  }
+
+  /** `open` until the connection ends, then `closed`. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Resolves with the disconnect reason once the connection has ended. */
+  get closed(): Promise<DisconnectInfo> {
+    return this.#closed;
+  }
+
+  /** Graceful close: queued messages are sent, then FIN. Resolves once the connection has ended. */
+  end(reason: DisconnectReason = 'local-end'): Promise<DisconnectInfo> {
+    this.endLink(reason);
+    return this.#closed;
+  }
+
+  /** Abrupt close (TCP RST). Queued messages are dropped and reported. Resolves once the connection has ended. */
+  destroy(reason: DisconnectReason = 'local-destroy'): Promise<DisconnectInfo> {
+    this.destroyLink(reason);
+    return this.#closed;
+  }
+
+  /** @internal Queue a line encoded once for many peers (broadcast). */
+  sendEncoded(line: string): boolean {
+    return this.sendLine(line);
+  }
+
+  /** @internal A broadcast skipped this peer because its queue was full: report it as dropped. */
+  emitSkipped(cause: unknown): void {
+    const error = new ProjError(ErrorCode.DROPPED, `broadcast to ${this.id} skipped: send queue full`, { cause, details: { connection: this.id } });
+    this.reportDropped({ messages: 1, bytes: 0, error });
+  }
+
+  protected override onMessage(value: unknown): boolean {
+    this.#hooks.onMessage(this, value);
+    return true;
+  }
+
+  protected override linkClosed(info: DisconnectInfo): void {
+    this.#state = 'closed';
+    this.dropQueued(`connection closed (${info.reason})`);
+    this.finish();
+    this.fire('disconnect', info);
+    this.#hooks.onClose(this, info);
+    this.#resolveClosed(info);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The bounded queue of encoded lines waiting to be handed to a link: while a tick's sends are
+ * being coalesced, while the transport is applying backpressure, and while a client is not
+ * connected. Bounded in messages and in bytes; what happens at the bound is a stated policy.
+ */
+import { ErrorCode, ProjError, checkNumber } from './errors.js';
+
+/** What `send()` does when the queue is full. */
+export type OverflowPolicy = 'reject' | 'drop-oldest';
+
+/** Bounds of a {@link SendQueue}. */
+export interface SendQueueLimits {
+  /** Maximum queued messages. @default 100000 */
+  maxQueueMessages?: number;
+  /** Maximum queued bytes (UTF-8). @default 8388608 (8 MiB) */
+  maxQueueBytes?: number;
+  /** `reject`: `send()` throws `PROJ_ERR_QUEUE_FULL` and nothing is queued; `drop-oldest`: the oldest queued messages are discarded and reported through a `dropped` event. @default 'reject' */
+  overflow?: OverflowPolicy;
+}
+
+/** A batch taken out of the queue to be written in one call. */
+export interface Batch {
+  data: string;
+  bytes: number;
+  messages: number;
+}
+
+/** What was discarded to make room, or when a channel closed with unsent messages. */
+export interface DroppedInfo {
+  messages: number;
+  bytes: number;
+  error: ProjError;
+}
+
+// Portable UTF-8 byte length (no Buffer, so the browser client can share core). JSON text is
+// mostly ASCII, and the loop exits at the first non-ASCII code unit for the slow path.
+function utf8Length(s: string): number {
+  let bytes = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        bytes += 2; // surrogate pair: 2 UTF-16 units → 4 bytes
+        i++;
+        continue;
+      }
+      bytes += 2;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+const byteLength: (s: string) => number =
+  typeof globalThis.Buffer === 'function' ? (s) => globalThis.Buffer.byteLength(s, 'utf8') : utf8Length;
+
+export class SendQueue {
+  #lines: string[] = [];
+  #sizes: number[] = [];
+  #head = 0;
+  #bytes = 0;
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+  readonly overflow: OverflowPolicy;
+
+  constructor(limits: SendQueueLimits = {}) {
+    this.maxMessages = limits.maxQueueMessages ?? 100_000;
+    this.maxBytes = limits.maxQueueBytes ?? 8 * 1024 * 1024;
+    this.overflow = limits.overflow ?? 'reject';
+    checkNumber('maxQueueMessages', this.maxMessages, 1, Infinity, true);
+    checkNumber('maxQueueBytes', this.maxBytes, 1, Infinity, true);
+    if (this.overflow !== 'reject' && this.overflow !== 'drop-oldest') {
+      throw new ProjError(ErrorCode.INVALID_OPTION, `overflow must be 'reject' or 'drop-oldest', got ${String(this.overflow)}`);
+    }
+  }
+
+  /** Queued messages. */
+  get length(): number {
+    return this.#lines.length - this.#head;
+  }
+
+  /** Queued bytes. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Queues one encoded line. Under `reject`, throws `PROJ_ERR_QUEUE_FULL` when it does not fit;
+   * under `drop-oldest`, discards from the front and returns what it discarded.
+   */
+  push(line: string, connection?: string): DroppedInfo | undefined {
+    const size = byteLength(line);
+    if (this.length + 1 <= this.maxMessages && this.#bytes + size <= this.maxBytes) {
+      this.#append(line, size);
+      return undefined;
+    }
+    const limits = { maxQueueMessages: this.maxMessages, maxQueueBytes: this.maxBytes, queuedMessages: this.length, queuedBytes: this.#bytes, connection };
+    if (this.overflow === 'reject' || size > this.maxBytes) {
+      throw new ProjError(ErrorCode.QUEUE_FULL, `send queue full (${this.length} messages, ${this.#bytes} bytes queued)`, { details: limits });
+    }
+    let messages = 0;
+    let bytes = 0;
+    while (this.length > 0 && (this.length + 1 > this.maxMessages || this.#bytes + size > this.maxBytes)) {
+      bytes += this.#sizes[this.#head]!;
+      this.#bytes -= this.#sizes[this.#head]!;
+      this.#head++;
+      messages++;
+    }
+    this.#compact();
+    this.#append(line, size);
+    const error = new ProjError(ErrorCode.DROPPED, `dropped ${messages} queued message(s) to make room (overflow: drop-oldest)`, { details: { ...limits, messages, bytes } });
+    return { messages, bytes, error };
+  }
+
+  /** Removes and returns everything queued, joined into one string for a single write. */
+  take(): Batch {
+    const messages = this.length;
+    const data = messages === 1 ? this.#lines[this.#head]! : this.#lines.slice(this.#head).join('');
+    const batch = { data, bytes: this.#bytes, messages };
+    this.clear();
+    return batch;
+  }
+
+  /** Empties the queue, returning what was in it. */
+  clear(): { messages: number; bytes: number } {
+    const dropped = { messages: this.length, bytes: this.#bytes };
+    this.#lines = [];
+    this.#sizes = [];
+    this.#head = 0;
+    this.#bytes = 0;
+    return dropped;
+  }
+
+  #append(line: string, size: number): void {
+    this.#lines.push(line);
+    this.#sizes.push(size);
+    this.#bytes += size;
+  }
+
+  #compact(): void {
+    if (this.#head > 1024 && this.#head * 2 > this.#lines.length) {
+      this.#lines = this.#lines.slice(this.#head);
+      this.#sizes = this.#sizes.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * `serve(transport, handler, options)`: accept links on any transport, turn each into a
+ * {@link Peer} tracked by a {@link ConnectionRegistry}, and call the handler per message.
+ */
+import type { ChannelOptions, DisconnectInfo } from './channel.js';
+import { ConnectionRegistry, type BroadcastOptions, type BroadcastResult, type RegistryOptions } from './connection-registry.js';
+import { REFUSED_LINE } from './control.js';
+import { diagnosticChannels, publish } from './diagnostics.js';
+import { ErrorCode, ProjError, checkNumber } from './errors.js';
+import { Peer, type PeerHooks } from './peer.js';
+import type { DroppedInfo } from './send-queue.js';
+import type { Link, Listener, Transport } from './transport.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+/** Called for every message a peer sends, in arrival order. A throw or rejection is reported as `handlerError`, never a crash. */
+export type MessageHandler = (message: unknown, peer: Peer) => void | Promise<void>;
+
+/** Options of {@link serve}: per-peer channel options plus registry limits. */
+export interface ServeOptions extends ChannelOptions, RegistryOptions {
+  /** ms `close()` gives peers to finish after ending them, before destroying the rest. @default 5000 */
+  closeGrace?: number;
+  /** ms a refused connection may linger after the refusal line before it is destroyed. @default 1000 */
+  refuseTimeout?: number;
+}
+
+/** Events of a {@link Server}. */
+export interface ServerEvents {
+  /** A peer connected and entered the registry. */
+  connection: (peer: Peer) => void;
+  /** A peer's connection ended (it has left the registry). */
+  disconnect: (peer: Peer, info: DisconnectInfo) => void;
+  /** A peer sent a malformed or oversize line. */
+  malformed: (error: ProjError, peer: Peer) => void;
+  /** Messages to a peer were discarded (overflow policy, slow consumer in a broadcast, or unsent at close). */
+  dropped: (info: DroppedInfo, peer: Peer) => void;
+  /** A connection was refused because the registry is full (`PROJ_ERR_MAX_CONNECTIONS`). */
+  refused: (error: ProjError, remoteAddress: string) => void;
+  /** The handler threw or rejected (`PROJ_ERR_HANDLER`, `cause` is what it threw). */
+  handlerError: (error: ProjError, peer: Peer) => void;
+  /** `close()` finished: nothing is left open. */
+  close: () => void;
+}
+
+/** Server-wide counters, including peers that have already left. */
+export interface ServerStats {
+  /** Connections accepted into the registry. */
+  accepted: number;
+  /** Connections refused at `maxConnections`. */
+  refused: number;
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  malformed: number;
+  dropped: number;
+  handlerErrors: number;
+}
+
+/** A listening server. Create it with {@link serve}. */
+export class Server extends TypedEmitter<ServerEvents> {
+  /** Every live peer: count, get, iterate, broadcast, end/destroy all. */
+  readonly peers: ConnectionRegistry;
+  readonly #transport: Transport;
+  readonly #handler: MessageHandler;
+  readonly #options: ServeOptions;
+  readonly #closeGrace: number;
+  readonly #refuseTimeout: number;
+  #listener: Listener | undefined;
+  #closing: Promise<void> | undefined;
+  #refusedLinks = new Set<Link>();
+  #totals = { accepted: 0, refused: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, dropped: 0, handlerErrors: 0 };
+  readonly #hooks: PeerHooks = {
+    onMessage: (peer, value) => this.#dispatch(peer, value),
+    onClose: (peer, info) => this.#onPeerClose(peer, info),
+  };
+
+  /** @internal Use {@link serve}. */
+  constructor(transport: Transport, handler: MessageHandler, options: ServeOptions = {}) {
+    super();
+    this.#transport = transport;
+    this.#handler = handler;
+    this.#options = options;
+    this.#closeGrace = options.closeGrace ?? 5000;
+    this.#refuseTimeout = options.refuseTimeout ?? 1000;
+    checkNumber('closeGrace', this.#closeGrace, 0);
+    checkNumber('refuseTimeout', this.#refuseTimeout, 0);
+    this.peers = new ConnectionRegistry(options);
+  }
+
+  /** Where clients reach this server (`tcp://127.0.0.1:8024`, a socket path, a ws URL). */
+  get address(): string {
+    return this.#listener?.address ?? '';
+  }
+
+  /** The bound port for port-based transports (handy with port 0). */
+  get port(): number | undefined {
+    return this.#listener?.port;
+  }
+
+  /** Counters over the server's lifetime (live peers included). */
+  get stats(): ServerStats {
+    const stats = { ...this.#totals };
+    for (const peer of this.peers) addPeerStats(stats, peer);
+    return stats;
+  }
+
+  /** @internal Starts listening. */
+  async listen(): Promise<this> {
+    this.#listener = await this.#transport.listen((link) => this.#accept(link));
+    return this;
+  }
+
+  /** Sends one value to every peer (see {@link ConnectionRegistry.broadcast}). */
+  broadcast(value: unknown, options?: BroadcastOptions): BroadcastResult {
+    return this.peers.broadcast(value, options);
+  }
+
+  /**
+   * Drain-and-close: stop accepting, end every peer gracefully, wait up to `grace` ms, destroy
+   * what remains, release the listener. Idempotent; resolves when nothing is left open.
+   */
+  close(options: { grace?: number } = {}): Promise<void> {
+    this.#closing ??= this.#shutdown(options.grace ?? this.#closeGrace);
+    return this.#closing;
+  }
+
+  async #shutdown(grace: number): Promise<void> {
+    const listenerClosed = this.#listener?.close();
+    await this.peers.drain(grace);
+    for (const link of this.#refusedLinks) link.destroy();
+    await listenerClosed;
+    this.emit('close');
+  }
+
+  #accept(link: Link): void {
+    if (this.#closing !== undefined) {
+      link.destroy();
+      return;
+    }
+    if (this.peers.full) {
+      this.#refuse(link);
+      return;
+    }
+    const peer = new Peer(link, this.#hooks, this.#options);
+    this.#totals.accepted++;
+    peer.on('malformed', (error) => {
+      publish(diagnosticChannels.malformed, () => ({ channel: peer, error }));
+      this.emit('malformed', error, peer);
+    });
+    peer.on('dropped', (info) => {
+      publish(diagnosticChannels.dropped, () => ({ channel: peer, ...info }));
+      this.emit('dropped', info, peer);
+    });
+    this.peers.add(peer);
+    publish(diagnosticChannels.serverConnection, () => ({ server: this, peer }));
+    this.emit('connection', peer);
+  }
+
+  #refuse(link: Link): void {
+    this.#totals.refused++;
+    const error = new ProjError(ErrorCode.MAX_CONNECTIONS, `refused ${link.remoteAddress}: ${this.peers.size} of ${this.peers.maxConnections} connections in use`, {
+      details: { remoteAddress: link.remoteAddress, maxConnections: this.peers.maxConnections },
+    });
+    // Tell the client why, then close; destroy it if it does not go within refuseTimeout.
+    const timer = setTimeout(() => link.destroy(), this.#refuseTimeout);
+    this.#refusedLinks.add(link);
+    link.attach({
+      onData: () => {},
+      onDrain: () => {},
+      onClose: () => {
+        clearTimeout(timer);
+        this.#refusedLinks.delete(link);
+      },
+    });
+    link.write(REFUSED_LINE);
+    link.end();
+    publish(diagnosticChannels.serverRefused, () => ({ server: this, remoteAddress: link.remoteAddress, error }));
+    this.emit('refused', error, link.remoteAddress);
+  }
+
+  #dispatch(peer: Peer, value: unknown): void {
+    try {
+      const result = this.#handler(value, peer);
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(undefined, (err: unknown) => this.#handlerFailed(peer, err));
+      }
+    } catch (err) {
+      this.#handlerFailed(peer, err);
+    }
+  }
+
+  #handlerFailed(peer: Peer, cause: unknown): void {
+    this.#totals.handlerErrors++;
+    const error = new ProjError(ErrorCode.HANDLER, `handler failed for a message from ${peer.id}`, { cause, details: { connection: peer.id } });
+    this.emit('handlerError', error, peer);
+  }
+
+  #onPeerClose(peer: Peer, info: DisconnectInfo): void {
+    this.peers.delete(peer);
+    addPeerStats(this.#totals, peer);
+    publish(diagnosticChannels.serverDisconnect, () => ({ server: this, peer, ...info }));
+    this.emit('disconnect', peer, info);
+  }
+}
+
+function addPeerStats(into: ServerStats, peer: Peer): void {
+  into.messagesIn += peer.stats.messagesIn;
+  into.messagesOut += peer.stats.messagesOut;
+  into.bytesIn += peer.stats.bytesIn;
+  into.bytesOut += peer.stats.bytesOut;
+  into.malformed += peer.stats.malformed;
+  into.dropped += peer.stats.dropped;
+}
+
+/**
+ * Starts a server on `transport` and calls `handler(message, peer)` for every message.
+ * Resolves once it listens; rejects with `PROJ_ERR_LISTEN` (native error as `cause`).
+ *
+ * @example
+ * const server = await serve(tcp({ port: 8024 }), (msg, peer) => peer.send({ echo: msg }));
+ */
+export function serve(transport: Transport, handler: MessageHandler, options: ServeOptions = {}): Promise<Server> {
+  return new Server(transport, handler, options).listen();
+}

@@ -1,0 +1,78 @@
+/**
+ * The transport contract: what an adapter implements. Adapters move bytes only; framing,
+ * retries and bookkeeping live in core. See `docs/writing-an-adapter.md`.
+ */
+
+/** How a link ended, as the adapter observed it. */
+export interface LinkCloseInfo {
+  /**
+   * `true` when the link closed in an orderly way (TCP FIN, WebSocket close 1000/1001),
+   * `false` when it was torn down (TCP RST, WebSocket 1006, a socket error).
+   */
+  graceful: boolean;
+  /** The transport error behind an abrupt close, wrapped by the adapter as a `ProjError` with `cause`. */
+  error?: Error;
+}
+
+/** Callbacks a link delivers to. Set once by core through {@link Link.attach}; the hot path stays callback-based. */
+export interface LinkHandlers {
+  /** Bytes (or a text frame) arrived. */
+  onData(chunk: Uint8Array | string): void;
+  /** The transport's buffer emptied after `write()` returned `false`. */
+  onDrain(): void;
+  /** The link is gone. Called exactly once, after which no other handler is called. */
+  onClose(info: LinkCloseInfo): void;
+}
+
+/** One established, bidirectional byte pipe. */
+export interface Link {
+  /** Transport name, e.g. `tcp`, `unix`, `ws`, `memory`. */
+  readonly transport: string;
+  /** Human-readable description of the remote end (`127.0.0.1:53211`, a socket path, a URL). */
+  readonly remoteAddress: string;
+  /** Bytes accepted by `write()` and not yet handed to the kernel or the wire. */
+  readonly bufferedAmount: number;
+  /**
+   * Starts delivery. Core calls it once, synchronously after receiving the link; an adapter must
+   * not lose data that arrives before it (net sockets stay paused until a data listener exists).
+   */
+  attach(handlers: LinkHandlers): void;
+  /** Writes a chunk. Returns `false` when the transport's buffer is full: wait for `onDrain`. */
+  write(chunk: Uint8Array | string): boolean;
+  /** Graceful close: flush what is buffered, then FIN / WebSocket close 1000. */
+  end(): void;
+  /** Abrupt close: drop buffers, TCP RST / WebSocket terminate. */
+  destroy(error?: Error): void;
+  /** Stops reading from the transport (flow control towards the peer). */
+  pause(): void;
+  /** Resumes reading after {@link Link.pause}. */
+  resume(): void;
+}
+
+/** A listening endpoint, server side. */
+export interface Listener {
+  /** Where peers reach it: `tcp://127.0.0.1:8024`, `unix:/tmp/x.sock`, `ws://127.0.0.1:8080/`. */
+  readonly address: string;
+  /** The bound port, for port-based transports (useful with port 0). */
+  readonly port?: number;
+  /**
+   * Stops accepting new links and releases the listening handle. Established links are not
+   * touched (the registry closes them). Resolves once the handle is released.
+   */
+  close(): Promise<void>;
+}
+
+/** A transport is a value passed to `serve()` and `connect()`; there is no global registry of transports. */
+export interface Transport {
+  /** Transport name, e.g. `tcp`. */
+  readonly name: string;
+  /**
+   * Opens one link, client side. Rejects with a `ProjError` `PROJ_ERR_CONNECT` whose `cause` is the
+   * native error, or `PROJ_ERR_ABORTED` when `signal` aborts first (any half-open socket is destroyed).
+   */
+  dial(signal?: AbortSignal): Promise<Link>;
+  /**
+   * Starts accepting links, server side. Rejects with `PROJ_ERR_LISTEN` (native error as `cause`).
+   */
+  listen(onLink: (link: Link) => void): Promise<Listener>;
+}

@@ -1,0 +1,68 @@
+/**
+ * A small typed event emitter that runs anywhere (Node and browsers).
+ * Unlike Node's EventEmitter, no event name is special: an unhandled event is simply dropped,
+ * so a peer's bad input can never crash the process through a missing `'error'` listener.
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Listener = (...args: any[]) => void;
+
+/** Maps event names to their listener signatures. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EventMap = { [event: string]: (...args: any[]) => void };
+
+/** Typed `on` / `once` / `off` / `emit`. Listener exceptions propagate to the emitter's caller. */
+export class TypedEmitter<Events extends EventMap> {
+  #listeners = new Map<keyof Events, Listener[]>();
+
+  /** Adds a listener. */
+  on<E extends keyof Events>(event: E, listener: Events[E]): this {
+    const list = this.#listeners.get(event);
+    if (list === undefined) this.#listeners.set(event, [listener]);
+    else list.push(listener);
+    return this;
+  }
+
+  /** Adds a listener that runs at most once. */
+  once<E extends keyof Events>(event: E, listener: Events[E]): this {
+    const wrapper = ((...args: Parameters<Events[E]>) => {
+      this.off(event, wrapper);
+      listener(...args);
+    }) as Events[E];
+    return this.on(event, wrapper);
+  }
+
+  /** Removes a listener added with `on` (or the wrapper `once` added). */
+  off<E extends keyof Events>(event: E, listener: Events[E]): this {
+    const list = this.#listeners.get(event);
+    if (list === undefined) return this;
+    const i = list.indexOf(listener);
+    if (i !== -1) list.splice(i, 1);
+    if (list.length === 0) this.#listeners.delete(event);
+    return this;
+  }
+
+  /** Removes every listener, or every listener of one event. */
+  removeAllListeners(event?: keyof Events): this {
+    if (event === undefined) this.#listeners.clear();
+    else this.#listeners.delete(event);
+    return this;
+  }
+
+  /** Number of listeners for `event`. */
+  listenerCount(event: keyof Events): number {
+    return this.#listeners.get(event)?.length ?? 0;
+  }
+
+  /** Calls every listener of `event` in order. Returns false when there was none. */
+  protected emit<E extends keyof Events>(event: E, ...args: Parameters<Events[E]>): boolean {
+    const list = this.#listeners.get(event);
+    if (list === undefined) return false;
+    if (list.length === 1) {
+      list[0]!(...args);
+      return true;
+    }
+    for (const listener of list.slice()) listener(...args);
+    return true;
+  }
+}
