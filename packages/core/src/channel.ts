@@ -5,6 +5,7 @@
  */
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
 import { MessageIterator } from './message-iterator.js';
+import type { ConnectionState } from './reconnect-engine.js';
 import { DEFAULT_MAX_LINE_BYTES, NdjsonDecoder } from './ndjson-decoder.js';
 import { encodeLine } from './ndjson-encoder.js';
 import { SendQueue, type DroppedInfo, type SendQueueLimits } from './send-queue.js';
@@ -37,8 +38,8 @@ export interface DisconnectInfo {
   error?: ProjError;
 }
 
-/** Connection states. A peer is only ever `open` or `closed`; a client goes through all of them. */
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed' | 'failed';
+/** Connection states (a peer is only ever `open` or `closed`; a client goes through all of them). */
+export type { ConnectionState };
 
 /** Counters of one channel. Bytes are UTF-8 bytes on the wire, newlines included. */
 export interface ChannelStats {
@@ -90,7 +91,7 @@ const scheduleTick: (fn: () => void) => void =
   typeof globalThis.process?.nextTick === 'function' ? (fn) => process.nextTick(fn) : queueMicrotask;
 
 /** Shared mechanics of {@link Peer} and {@link Client}. Not constructed directly. */
-export abstract class Channel<Events extends EventMap = ChannelEvents> extends TypedEmitter<Events> {
+export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = ChannelEvents> extends TypedEmitter<Events> {
   /** Counters; read them any time. */
   readonly stats: ChannelStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, dropped: 0, writes: 0 };
   /** Identifier used in error details and diagnostics. */

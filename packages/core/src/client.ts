@@ -213,7 +213,7 @@ export class Client extends Channel<ClientEvents> {
     } else if (!this.#reconnect) {
       this.#finishClient('closed', 'connection closed and reconnect is disabled');
     } else {
-      this.#engine.linkClosed();
+      this.#engine.linkClosed(disconnect.error);
     }
   }
 

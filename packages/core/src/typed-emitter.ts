@@ -7,12 +7,12 @@
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => void;
 
-/** Maps event names to their listener signatures. */
+/** Constrains an interface of events to listener signatures: `Events extends EventMap<Events>`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type EventMap = { [event: string]: (...args: any[]) => void };
+export type EventMap<Events> = { [K in keyof Events]: (...args: any[]) => void };
 
 /** Typed `on` / `once` / `off` / `emit`. Listener exceptions propagate to the emitter's caller. */
-export class TypedEmitter<Events extends EventMap> {
+export class TypedEmitter<Events extends EventMap<Events>> {
   #listeners = new Map<keyof Events, Listener[]>();
 
   /** Adds a listener. */
