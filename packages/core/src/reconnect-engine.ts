@@ -9,7 +9,9 @@
  * 5. an 'error' without listener throws → a listener is always attached;
  * 6. defaults depend on whether an options object is passed → we always pass a complete one.
  */
-// Local typings for reconnect-core (it ships none); referenced so dependants' typechecks see them too.
+// Local typings for reconnect-core (it ships none). An ambient module cannot be imported, and a
+// reference keeps them visible when another package typechecks core's sources.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./reconnect-core.d.ts" />
 import inject from 'reconnect-core';
 import { ErrorCode, ProjError, checkNumber, isProjError } from './errors.js';
