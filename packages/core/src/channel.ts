@@ -8,7 +8,7 @@ import { MessageIterator } from './message-iterator.js';
 import type { ConnectionState } from './reconnect-engine.js';
 import { DEFAULT_MAX_LINE_BYTES, NdjsonDecoder } from './ndjson-decoder.js';
 import { encodeLine } from './ndjson-encoder.js';
-import { SendQueue, type DroppedInfo, type SendQueueLimits } from './send-queue.js';
+import { SendQueue, type Batch, type DroppedInfo, type SendQueueLimits } from './send-queue.js';
 import type { Link, LinkCloseInfo, LinkHandlers } from './transport.js';
 import { TypedEmitter, type EventMap } from './typed-emitter.js';
 
@@ -100,7 +100,6 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   abstract readonly state: ConnectionState;
 
   #link: Link | undefined;
-  #decoder: NdjsonDecoder | undefined;
   #linkClosing: DisconnectReason | undefined;
   #lastActivity = Date.now();
   readonly #queue: SendQueue;
@@ -115,6 +114,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   #iterators = new Set<MessageIterator>();
   #readPaused = false;
   #flushWaiters: Array<{ resolve: () => void; reject: (err: ProjError) => void }> = [];
+  /** Batches written on the current link that the transport has not yet confirmed, oldest first. */
+  #inflight: InflightBatch[] = [];
 
   constructor(options: ChannelOptions = {}) {
     super();
@@ -206,7 +207,6 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       onValue: (value) => this.#receive(value),
       onError: (error) => this.#onMalformed(link, error),
     });
-    this.#decoder = decoder;
     const handlers: LinkHandlers = {
       onData: (chunk) => {
         if (this.#link !== link) return;
@@ -336,11 +336,35 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   };
 
   #write(link: Link): void {
-    const batch = this.#queue.take();
+    const batch: InflightBatch = { ...this.#queue.take(), confirmed: false };
     this.stats.messagesOut += batch.messages;
     this.stats.bytesOut += batch.bytes;
     this.stats.writes++;
-    if (!link.write(batch.data)) this.#blocked = true;
+    const inflight = this.#inflight;
+    inflight.push(batch);
+    const written = link.write(batch.data, (error) => {
+      if (error !== undefined && error !== null) return; // stays unconfirmed: handled at close
+      batch.confirmed = true;
+      while (inflight.length > 0 && inflight[0]!.confirmed) inflight.shift();
+    });
+    if (!written) this.#blocked = true;
+  }
+
+  /**
+   * Batches the dying link never accepted go back to the front of the queue (uncounted as sent):
+   * a client sends them on its next connection, a peer reports them as dropped. Bytes the
+   * transport did accept before a reset may still be lost: TCP gives no delivery receipt.
+   */
+  #recoverUnconfirmed(): void {
+    const unconfirmed: Batch[] = [];
+    for (const batch of this.#inflight) {
+      if (batch.confirmed) continue;
+      unconfirmed.push({ data: batch.data, bytes: batch.bytes, messages: batch.messages });
+      this.stats.messagesOut -= batch.messages;
+      this.stats.bytesOut -= batch.bytes;
+    }
+    this.#inflight = [];
+    this.#queue.requeue(unconfirmed);
   }
 
   #isFlushed(): boolean {
@@ -365,8 +389,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (info.graceful) decoder.flush();
     else decoder.reset();
     const local = this.#linkClosing;
+    this.#recoverUnconfirmed();
     this.#link = undefined;
-    this.#decoder = undefined;
     this.#linkClosing = undefined;
     this.#blocked = false;
     let disconnect: DisconnectInfo;
@@ -377,6 +401,10 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     this.#malformedError = undefined;
     this.linkClosed(disconnect);
   }
+}
+
+interface InflightBatch extends Batch {
+  confirmed: boolean;
 }
 
 function classifyAbrupt(error: Error | undefined): DisconnectInfo {

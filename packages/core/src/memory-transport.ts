@@ -41,9 +41,13 @@ class MemoryLink implements Link {
     this.#scheduleDelivery();
   }
 
-  write(chunk: Chunk): boolean {
-    if (this.#closed || this.#ending) return false;
+  write(chunk: Chunk, callback?: (error?: Error | null) => void): boolean {
+    if (this.#closed || this.#ending) {
+      if (callback !== undefined) queueMicrotask(() => callback(new ProjError(ErrorCode.CLOSED, 'write after end')));
+      return false;
+    }
     this.peer.#receive(chunk);
+    if (callback !== undefined) queueMicrotask(() => callback());
     if (this.bufferedAmount >= this.#highWaterMark) {
       this.#needDrain = true;
       return false;
@@ -107,7 +111,8 @@ class MemoryLink implements Link {
       if (this.#closed) return;
     }
     this.peer.#maybeDrain();
-    if (this.#inbox.length === 0 && this.#closeInfo !== undefined) {
+    // Like a paused socket, a paused side does not read the end either: the close waits.
+    if (!this.#paused && this.#inbox.length === 0 && this.#closeInfo !== undefined) {
       // The peer ended: like TCP without allowHalfOpen, this side ends too.
       this.#finish(this.#closeInfo);
       this.peer.#finish({ graceful: true });

@@ -57,10 +57,14 @@ const byteLength: (s: string) => number =
   typeof globalThis.Buffer === 'function' ? (s) => globalThis.Buffer.byteLength(s, 'utf8') : utf8Length;
 
 export class SendQueue {
-  #lines: string[] = [];
+  // Entries are encoded lines, or whole batches put back by requeue(); #counts holds how many
+  // messages each entry carries.
+  #entries: string[] = [];
   #sizes: number[] = [];
+  #counts: number[] = [];
   #head = 0;
   #bytes = 0;
+  #messages = 0;
   readonly maxMessages: number;
   readonly maxBytes: number;
   readonly overflow: OverflowPolicy;
@@ -78,7 +82,7 @@ export class SendQueue {
 
   /** Queued messages. */
   get length(): number {
-    return this.#lines.length - this.#head;
+    return this.#messages;
   }
 
   /** Queued bytes. */
@@ -92,57 +96,80 @@ export class SendQueue {
    */
   push(line: string, connection?: string): DroppedInfo | undefined {
     const size = byteLength(line);
-    if (this.length + 1 <= this.maxMessages && this.#bytes + size <= this.maxBytes) {
-      this.#append(line, size);
+    if (this.#messages + 1 <= this.maxMessages && this.#bytes + size <= this.maxBytes) {
+      this.#append(line, size, 1);
       return undefined;
     }
-    const limits = { maxQueueMessages: this.maxMessages, maxQueueBytes: this.maxBytes, queuedMessages: this.length, queuedBytes: this.#bytes, connection };
+    const limits = { maxQueueMessages: this.maxMessages, maxQueueBytes: this.maxBytes, queuedMessages: this.#messages, queuedBytes: this.#bytes, connection };
     if (this.overflow === 'reject' || size > this.maxBytes) {
-      throw new ProjError(ErrorCode.QUEUE_FULL, `send queue full (${this.length} messages, ${this.#bytes} bytes queued)`, { details: limits });
+      throw new ProjError(ErrorCode.QUEUE_FULL, `send queue full (${this.#messages} messages, ${this.#bytes} bytes queued)`, { details: limits });
     }
     let messages = 0;
     let bytes = 0;
-    while (this.length > 0 && (this.length + 1 > this.maxMessages || this.#bytes + size > this.maxBytes)) {
-      bytes += this.#sizes[this.#head]!;
-      this.#bytes -= this.#sizes[this.#head]!;
-      this.#head++;
-      messages++;
+    while (this.#head < this.#entries.length && (this.#messages + 1 > this.maxMessages || this.#bytes + size > this.maxBytes)) {
+      const h = this.#head++;
+      bytes += this.#sizes[h]!;
+      messages += this.#counts[h]!;
+      this.#bytes -= this.#sizes[h]!;
+      this.#messages -= this.#counts[h]!;
     }
     this.#compact();
-    this.#append(line, size);
+    this.#append(line, size, 1);
     const error = new ProjError(ErrorCode.DROPPED, `dropped ${messages} queued message(s) to make room (overflow: drop-oldest)`, { details: { ...limits, messages, bytes } });
     return { messages, bytes, error };
   }
 
+  /**
+   * Puts batches a failed link never accepted back at the front, in their original order, so they
+   * go out first on the next link. They were accepted once, so the bounds do not reject them.
+   */
+  requeue(batches: readonly Batch[]): void {
+    if (batches.length === 0) return;
+    const entries = batches.map((b) => b.data);
+    this.#entries = [...entries, ...this.#entries.slice(this.#head)];
+    this.#sizes = [...batches.map((b) => b.bytes), ...this.#sizes.slice(this.#head)];
+    this.#counts = [...batches.map((b) => b.messages), ...this.#counts.slice(this.#head)];
+    this.#head = 0;
+    for (const b of batches) {
+      this.#bytes += b.bytes;
+      this.#messages += b.messages;
+    }
+  }
+
   /** Removes and returns everything queued, joined into one string for a single write. */
   take(): Batch {
-    const messages = this.length;
-    const data = messages === 1 ? this.#lines[this.#head]! : this.#lines.slice(this.#head).join('');
-    const batch = { data, bytes: this.#bytes, messages };
+    const single = this.#entries.length - this.#head === 1;
+    const data = single ? this.#entries[this.#head]! : this.#entries.slice(this.#head).join('');
+    const batch = { data, bytes: this.#bytes, messages: this.#messages };
     this.clear();
     return batch;
   }
 
   /** Empties the queue, returning what was in it. */
   clear(): { messages: number; bytes: number } {
-    const dropped = { messages: this.length, bytes: this.#bytes };
-    this.#lines = [];
+    const dropped = { messages: this.#messages, bytes: this.#bytes };
+    this.#entries = [];
     this.#sizes = [];
+    this.#counts = [];
     this.#head = 0;
     this.#bytes = 0;
+    this.#messages = 0;
     return dropped;
   }
 
-  #append(line: string, size: number): void {
-    this.#lines.push(line);
+  #append(line: string, size: number, count: number): void {
+    this.#entries.push(line);
     this.#sizes.push(size);
+    this.#counts.push(count);
     this.#bytes += size;
+    this.#messages += count;
   }
 
   #compact(): void {
-    if (this.#head > 1024 && this.#head * 2 > this.#lines.length) {
-      this.#lines = this.#lines.slice(this.#head);
+    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
       this.#sizes = this.#sizes.slice(this.#head);
+      this.#counts = this.#counts.slice(this.#head);
       this.#head = 0;
     }
   }

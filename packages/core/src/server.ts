@@ -12,8 +12,11 @@ import type { DroppedInfo } from './send-queue.js';
 import type { Link, Listener, Transport } from './transport.js';
 import { TypedEmitter } from './typed-emitter.js';
 
-/** Called for every message a peer sends, in arrival order. A throw or rejection is reported as `handlerError`, never a crash. */
-export type MessageHandler = (message: unknown, peer: Peer) => void | Promise<void>;
+/**
+ * Called for every message a peer sends, in arrival order. A throw, or a rejection of a returned
+ * promise, is reported as `handlerError`, never a crash. Other return values are ignored.
+ */
+export type MessageHandler = (message: unknown, peer: Peer) => unknown;
 
 /** Options of {@link serve}: per-peer channel options plus registry limits. */
 export interface ServeOptions extends ChannelOptions, RegistryOptions {
@@ -181,8 +184,8 @@ export class Server extends TypedEmitter<ServerEvents> {
   #dispatch(peer: Peer, value: unknown): void {
     try {
       const result = this.#handler(value, peer);
-      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-        (result as Promise<void>).then(undefined, (err: unknown) => this.#handlerFailed(peer, err));
+      if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
+        (result as PromiseLike<unknown>).then(undefined, (err: unknown) => this.#handlerFailed(peer, err));
       }
     } catch (err) {
       this.#handlerFailed(peer, err);

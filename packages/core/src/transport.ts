@@ -37,8 +37,13 @@ export interface Link {
    * not lose data that arrives before it (net sockets stay paused until a data listener exists).
    */
   attach(handlers: LinkHandlers): void;
-  /** Writes a chunk. Returns `false` when the transport's buffer is full: wait for `onDrain`. */
-  write(chunk: Uint8Array | string): boolean;
+  /**
+   * Writes a chunk. Returns `false` when the transport's buffer is full: wait for `onDrain`.
+   * `callback` runs once the chunk is handed to the kernel/wire (no argument), or with an error
+   * if it never will be (the link failed first). Callbacks run in write order. Core uses this to
+   * resend, rather than silently lose, batches a dying link never accepted.
+   */
+  write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean;
   /** Graceful close: flush what is buffered, then FIN / WebSocket close 1000. */
   end(): void;
   /** Abrupt close: drop buffers, TCP RST / WebSocket terminate. */

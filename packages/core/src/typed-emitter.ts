@@ -13,6 +13,8 @@ export type EventMap<Events> = { [K in keyof Events]: (...args: any[]) => void }
 
 /** Typed `on` / `once` / `off` / `emit`. Listener exceptions propagate to the emitter's caller. */
 export class TypedEmitter<Events extends EventMap<Events>> {
+  /** Type-level only (no runtime value): lets helpers infer the event map of an emitter. */
+  declare readonly eventTypes?: Events;
   #listeners = new Map<keyof Events, Listener[]>();
 
   /** Adds a listener. */

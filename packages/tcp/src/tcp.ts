@@ -1,9 +1,8 @@
 /**
  * `tcp({ host, port })`: the TCP transport on `node:net`.
  */
-import { ErrorCode, ProjError, checkNumber, type Link, type Listener, type Transport } from '@proj/core';
+import { DuplexLink, ErrorCode, ProjError, checkNumber, type Link, type Listener, type Transport } from '@proj/core';
 import net from 'node:net';
-import { SocketLink } from './socket-link.js';
 
 /** Options of {@link tcp}. The same value serves `serve()` (listen) and `connect()` (dial). */
 export interface TcpOptions {
@@ -19,11 +18,24 @@ export interface TcpOptions {
   connectTimeout?: number;
   /** Length of the listen backlog. @default 511 */
   backlog?: number;
+  /** Local interface to dial from (multi-homed hosts). @default chosen by the OS */
+  localAddress?: string;
+  /** Local port to dial from. @default chosen by the OS */
+  localPort?: number;
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {
   const h = host ?? 'unknown';
   return `${h.includes(':') ? `[${h}]` : h}:${port ?? 0}`;
+}
+
+/** A link on a connected TCP socket; `destroy()` sends an RST so the peer can tell it from a graceful close. */
+function socketLink(socket: net.Socket): Link {
+  return new DuplexLink(socket, {
+    transport: 'tcp',
+    remoteAddress: formatAddress(socket.remoteAddress, socket.remotePort),
+    abort: () => (socket.connecting ? socket.destroy() : socket.resetAndDestroy()),
+  });
 }
 
 /** Creates a TCP transport. */
@@ -37,6 +49,11 @@ export function tcp(options: TcpOptions): Transport {
   checkNumber('connectTimeout', connectTimeout, 1);
   checkNumber('backlog', backlog, 0);
   if (keepAlive !== false) checkNumber('keepAlive', keepAlive, 0);
+  if (options.localPort !== undefined) checkNumber('localPort', options.localPort, 0, 65535);
+  const dialFrom = {
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    ...(options.localPort === undefined ? {} : { localPort: options.localPort }),
+  };
   const socketOptions = { noDelay, keepAlive: keepAlive !== false, keepAliveInitialDelay: keepAlive === false ? 0 : keepAlive };
 
   return {
@@ -49,7 +66,7 @@ export function tcp(options: TcpOptions): Transport {
           return;
         }
         const target = formatAddress(host, options.port);
-        const socket = net.connect({ host, port: options.port, ...socketOptions });
+        const socket = net.connect({ host, port: options.port, ...socketOptions, ...dialFrom });
         const settle = (error?: ProjError): void => {
           socket.off('connect', onConnect);
           socket.off('error', onError);
@@ -57,7 +74,7 @@ export function tcp(options: TcpOptions): Transport {
           signal?.removeEventListener('abort', onAbort);
           socket.setTimeout(0);
           if (error === undefined) {
-            resolve(new SocketLink(socket, 'tcp', formatAddress(socket.remoteAddress, socket.remotePort)));
+            resolve(socketLink(socket));
             return;
           }
           // Swallow the late 'error' a destroyed connecting socket may still emit: the dial already failed.
@@ -65,7 +82,15 @@ export function tcp(options: TcpOptions): Transport {
           socket.destroy();
           reject(error);
         };
-        const onConnect = (): void => settle();
+        const onConnect = (): void => {
+          // TCP simultaneous open lets a socket dialling a free loopback port in the ephemeral
+          // range connect to itself; a retrying client would then talk to itself. Refuse that.
+          if (socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress) {
+            settle(new ProjError(ErrorCode.CONNECT, `cannot connect to tcp://${target}: connected to itself (nothing listens there)`));
+            return;
+          }
+          settle();
+        };
         const onError = (cause: Error): void => settle(new ProjError(ErrorCode.CONNECT, `cannot connect to tcp://${target}: ${cause.message}`, { cause }));
         const onTimeout = (): void => settle(new ProjError(ErrorCode.CONNECT, `cannot connect to tcp://${target}: timed out after ${connectTimeout} ms`));
         const onAbort = (): void => settle(new ProjError(ErrorCode.ABORTED, `dial to tcp://${target} aborted`));
@@ -80,7 +105,7 @@ export function tcp(options: TcpOptions): Transport {
     listen(onLink: (link: Link) => void): Promise<Listener> {
       return new Promise((resolve, reject) => {
         const server = net.createServer({ ...socketOptions });
-        server.on('connection', (socket) => onLink(new SocketLink(socket, 'tcp', formatAddress(socket.remoteAddress, socket.remotePort))));
+        server.on('connection', (socket) => onLink(socketLink(socket)));
         const onListenError = (cause: Error): void => reject(new ProjError(ErrorCode.LISTEN, `cannot listen on tcp://${formatAddress(host, options.port)}: ${cause.message}`, { cause }));
         server.once('error', onListenError);
         server.listen({ host, port: options.port, backlog }, () => {

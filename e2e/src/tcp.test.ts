@@ -1,0 +1,5 @@
+import { tcp } from '@proj/tcp';
+import { freePort } from './ports.js';
+import { transportSuite } from './transport-suite.js';
+
+transportSuite({ name: 'tcp', endpoint: async () => tcp({ port: await freePort() }) });

@@ -1,0 +1,122 @@
+/**
+ * A {@link Link} over a Node duplex byte stream: a `net.Socket` (TCP or a unix socket), a
+ * `tls.TLSSocket`, or any stream of the same shape. Adapters share it instead of each writing
+ * their own. Typed structurally, so core imports no transport module.
+ */
+import { ErrorCode, ProjError } from './errors.js';
+import type { Link, LinkCloseInfo, LinkHandlers } from './transport.js';
+
+/** The members of a `net.Socket` the link uses. */
+export interface DuplexLike {
+  readonly destroyed: boolean;
+  readonly writableLength: number;
+  write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  on(event: 'drain', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'close', listener: (hadError: boolean) => void): unknown;
+  off(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  off(event: 'drain', listener: () => void): unknown;
+}
+
+/** Options of {@link DuplexLink}. */
+export interface DuplexLinkOptions {
+  /** Transport name (`tcp`, `unix`, `tls`). */
+  transport: string;
+  /** Description of the remote end. */
+  remoteAddress: string;
+  /**
+   * Abrupt close that the peer can tell from a graceful one, e.g. `() => socket.resetAndDestroy()`
+   * (TCP RST). @default the stream's `destroy()`
+   */
+  abort?: () => void;
+}
+
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/** Wraps a native stream error at the edge: resets become `PROJ_ERR_CONNECTION_RESET`, the rest `PROJ_ERR_TRANSPORT`; the native error is the `cause`. */
+export function wrapStreamError(error: Error & { code?: string }, remoteAddress: string): ProjError {
+  const code = error.code !== undefined && RESET_CODES.has(error.code) ? ErrorCode.CONNECTION_RESET : ErrorCode.TRANSPORT;
+  return new ProjError(code, `${error.code ?? 'stream error'} on ${remoteAddress}: ${error.message}`, { cause: error });
+}
+
+export class DuplexLink implements Link {
+  readonly transport: string;
+  readonly remoteAddress: string;
+  readonly #stream: DuplexLike;
+  readonly #abort: () => void;
+  #handlers: LinkHandlers | undefined;
+  #error: ProjError | undefined;
+  #closedInfo: LinkCloseInfo | undefined;
+
+  constructor(stream: DuplexLike, options: DuplexLinkOptions) {
+    this.#stream = stream;
+    this.transport = options.transport;
+    this.remoteAddress = options.remoteAddress;
+    this.#abort = options.abort ?? (() => stream.destroy());
+    // Listen for errors and close from the start: a reset before attach() must not crash.
+    stream.on('error', this.#onError);
+    stream.once('close', this.#onClose);
+  }
+
+  get bufferedAmount(): number {
+    return this.#stream.writableLength;
+  }
+
+  attach(handlers: LinkHandlers): void {
+    this.#handlers = handlers;
+    // The stream may have closed between accept/connect and attach: report that now.
+    if (this.#closedInfo !== undefined) {
+      handlers.onClose(this.#closedInfo);
+      return;
+    }
+    this.#stream.on('data', this.#onData);
+    this.#stream.on('drain', this.#onDrain);
+  }
+
+  write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean {
+    return this.#stream.write(chunk, callback);
+  }
+
+  end(): void {
+    this.#stream.end();
+  }
+
+  destroy(): void {
+    if (!this.#stream.destroyed) this.#abort();
+  }
+
+  pause(): void {
+    this.#stream.pause();
+  }
+
+  resume(): void {
+    this.#stream.resume();
+  }
+
+  // Handlers are fields bound once per stream, not closures per chunk.
+  #onData = (chunk: Uint8Array): void => {
+    this.#handlers!.onData(chunk);
+  };
+
+  #onDrain = (): void => {
+    this.#handlers!.onDrain();
+  };
+
+  #onError = (error: Error): void => {
+    // Kept and reported through onClose, which always follows an 'error' on a stream.
+    this.#error ??= wrapStreamError(error, this.remoteAddress);
+  };
+
+  #onClose = (hadError: boolean): void => {
+    const info: LinkCloseInfo = this.#error !== undefined ? { graceful: false, error: this.#error } : { graceful: !hadError };
+    this.#closedInfo = info;
+    this.#stream.off('data', this.#onData);
+    this.#stream.off('drain', this.#onDrain);
+    this.#handlers?.onClose(info);
+  };
+}

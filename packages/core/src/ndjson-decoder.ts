@@ -1,0 +1,590 @@
+/**
+ * NDJSON decoding: bytes or text in, one JSON value per line out, in linear time whatever the
+ * chunking, with a byte limit per line enforced before anything is buffered.
+ *
+ * How a chunk is processed: complete lines are decoded to one string per chunk and split in
+ * string space (no per-line native call); only the partial line at the end of a chunk is kept,
+ * and it is joined once, when its newline arrives. The `ndjson`/`split2` pair re-concatenates
+ * and re-scans the partial line on every chunk, which made one 8 MiB line in 16 KiB chunks
+ * take seconds.
+ */
+import { ErrorCode, ProjError, checkNumber } from './errors.js';
+import { allocBytes, decodeUtf8, encodeUtf8, utf8ByteLength } from './utf8.js';
+
+/** Default {@link NdjsonDecoderOptions.maxLineBytes}: 1 MiB. */
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+
+/** A line must fit in one JavaScript string: V8 caps strings at 2^29 - 24 UTF-16 units. */
+const MAX_LINE_BYTES_LIMIT = 2 ** 29 - 24;
+/** Later pieces of a partial line shorter than this are copied into a small owned buffer (the stage). */
+const STAGE_BYTES = 1024;
+const LF = 10;
+const CR = 13;
+const SAMPLE_CHARS = 64;
+
+/** Options of {@link NdjsonDecoder}. */
+export interface NdjsonDecoderOptions {
+  /**
+   * Maximum bytes of one line, excluding its line terminator (`\n` or `\r\n`). Checked before
+   * bytes are buffered: a longer line is reported and skipped without being kept in memory.
+   * An integer in [1, 2^29 - 24].
+   * @default 1048576 (1 MiB)
+   */
+  maxLineBytes?: number;
+  /** Called for every decoded JSON value, in order (`null`, numbers, strings included). */
+  onValue: (value: unknown) => void;
+  /**
+   * Called for a malformed (`PROJ_ERR_MALFORMED_LINE`) or oversize (`PROJ_ERR_LINE_TOO_LONG`)
+   * line. Decoding continues with the next line; call {@link NdjsonDecoder.reset} from here to
+   * stop decoding the current chunk (e.g. to close the connection on the first error).
+   */
+  onError: (error: ProjError) => void;
+  /** Connection id put into error details. @default undefined */
+  connection?: string;
+}
+
+/** Work counters of a {@link NdjsonDecoder}, for observability and for linearity tests. */
+export interface DecoderStats {
+  /** Bytes pushed. A string chunk counts its length in UTF-16 units: measuring its UTF-8 length would cost a pass over every frame. */
+  bytesIn: number;
+  /** Bytes (UTF-16 units for string chunks) examined looking for newlines. */
+  bytesScanned: number;
+  /** Bytes copied to hold or join partial lines. Complete lines inside a chunk are never copied. */
+  bytesCopied: number;
+  /** Lines ended, blank, malformed and oversize ones included. A line's number is this count once it ends. */
+  lines: number;
+  /** Values passed to `onValue`. */
+  values: number;
+  /** Errors passed to `onError`. */
+  errors: number;
+}
+
+/**
+ * Splits a byte or text stream into lines and parses each as JSON.
+ *
+ * Lines end with `\n` or `\r\n`; blank and whitespace-only lines are skipped but counted in line
+ * numbers. `onValue` and `onError` run synchronously inside `push()` and `flush()`; they may call
+ * `reset()` but not `push()` or `flush()`. If one throws, the exception propagates out of
+ * `push()`, the rest of that chunk is dropped (its lines still count) and decoding resumes at
+ * the next line boundary.
+ *
+ * Chunks are not copied: the first piece of a partial line, and any later piece of 1 KiB or
+ * more, is kept by reference until its line ends, so do not reuse a chunk's memory after
+ * pushing it (Node sockets and streams hand out fresh buffers). Later small pieces are packed
+ * into 1 KiB buffers, so a peer trickling one byte per packet costs bytes, not one retained
+ * chunk per byte. Memory held for a partial line stays under about twice `maxLineBytes`, plus
+ * the chunk its first piece came from.
+ */
+export class NdjsonDecoder {
+  readonly #maxLineBytes: number;
+  /** A string of at most this many UTF-16 units fits the limit whatever it holds (one unit is at most 3 UTF-8 bytes). */
+  readonly #unitsAlwaysFit: number;
+  readonly #onValue: (value: unknown) => void;
+  readonly #onError: (error: ProjError) => void;
+  readonly #connection: string | undefined;
+
+  // The partial line is, in order: #first[#firstFrom, #firstTo), #parts, #stage[0, #stageLen), #text.
+  /** First piece of the partial line, by reference (fields rather than a subarray: no allocation per chunk). */
+  #first: Uint8Array | undefined;
+  #firstFrom = 0;
+  #firstTo = 0;
+  #parts: Uint8Array[] = [];
+  #stage: Uint8Array | undefined;
+  #stageLen = 0;
+  /** Bytes in #first, #parts and #stage. */
+  #partBytes = 0;
+  /** Partial line from string input, kept as a string so that `push(frame); flush()` never round-trips through bytes. */
+  #text = '';
+  /** UTF-8 length of #text, or -1 while unmeasured: allowed only while #text cannot reach the limit even at 3 bytes per unit. */
+  #textBytes = 0;
+  /** The partial line is exactly at the limit and was followed by a CR, held back: it is fine only if LF comes next. */
+  #heldCR = false;
+  /** Skipping the rest of an oversize line up to the next LF. */
+  #discarding = false;
+  /** Bumped by reset(), so a loop running a callback that reset the decoder stops. */
+  #epoch = 0;
+
+  #bytesIn = 0;
+  #bytesScanned = 0;
+  #bytesCopied = 0;
+  #lines = 0;
+  #values = 0;
+  #errors = 0;
+
+  /** @throws ProjError `PROJ_ERR_INVALID_OPTION` for an invalid option. */
+  constructor(options: NdjsonDecoderOptions) {
+    const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    checkNumber('maxLineBytes', max, 1, MAX_LINE_BYTES_LIMIT);
+    if (!Number.isInteger(max)) invalid('maxLineBytes', 'must be an integer', max);
+    if (typeof options.onValue !== 'function') invalid('onValue', 'must be a function', options.onValue);
+    if (typeof options.onError !== 'function') invalid('onError', 'must be a function', options.onError);
+    if (options.connection !== undefined && typeof options.connection !== 'string') invalid('connection', 'must be a string', options.connection);
+    this.#maxLineBytes = max;
+    this.#unitsAlwaysFit = Math.floor(max / 3);
+    this.#onValue = options.onValue;
+    this.#onError = options.onError;
+    this.#connection = options.connection;
+  }
+
+  /** Bytes currently buffered of an incomplete line (never exceeds `maxLineBytes`). */
+  get bufferedBytes(): number {
+    if (this.#textBytes === -1) this.#textBytes = utf8ByteLength(this.#text);
+    return this.#partBytes + this.#textBytes;
+  }
+
+  /** A snapshot of the work counters (a new object on each read). */
+  get stats(): Readonly<DecoderStats> {
+    return { bytesIn: this.#bytesIn, bytesScanned: this.#bytesScanned, bytesCopied: this.#bytesCopied, lines: this.#lines, values: this.#values, errors: this.#errors };
+  }
+
+  /** Feeds bytes (Node `Buffer`/`Uint8Array`) or a string (a WebSocket text frame; works without Node's `Buffer`). */
+  push(chunk: Uint8Array | string): void {
+    const lines = this.#lines;
+    const epoch = this.#epoch;
+    try {
+      if (typeof chunk === 'string') this.#pushText(chunk, epoch);
+      else this.#pushBytes(chunk, epoch);
+    } catch (err) {
+      if (this.#epoch === epoch) this.#resync(chunk, lines);
+      throw err;
+    }
+  }
+
+  /** Treats buffered bytes as a complete final line (end of stream, or end of a message-oriented frame). The decoder stays usable. */
+  flush(): void {
+    if (this.#discarding) {
+      this.#discarding = false;
+      this.#lines++;
+    } else if (this.#partBytes !== 0 || this.#text !== '' || this.#heldCR) {
+      this.#parseLine(this.#takePartial(undefined, 0));
+    }
+  }
+
+  /**
+   * Drops any partial line (e.g. the connection closed) and stops a `push()` in progress.
+   * Counters, line numbering included, carry on. Returns the number of bytes dropped.
+   */
+  reset(): number {
+    const dropped = this.bufferedBytes;
+    this.#clearPartial();
+    this.#stage = undefined;
+    this.#discarding = false;
+    this.#epoch++;
+    return dropped;
+  }
+
+  #pushBytes(chunk: Uint8Array, epoch: number): void {
+    const len = chunk.length;
+    this.#bytesIn += len;
+    if (len === 0) return;
+    if (this.#text !== '') this.#textToBytes();
+    if (this.#first !== undefined && this.#partBytes === this.#firstTo - this.#firstFrom && !this.#heldCR && this.#pushAfterFirst(this.#first, chunk, epoch)) return;
+    let start = 0;
+    if (this.#partBytes !== 0 || this.#heldCR || this.#discarding) {
+      const nl = chunk.indexOf(LF);
+      this.#bytesScanned += nl === -1 ? len : nl + 1;
+      if (nl === -1) {
+        this.#appendBytes(chunk, 0, len);
+        return;
+      }
+      this.#endPartialBytes(chunk, nl);
+      if (this.#epoch !== epoch || nl + 1 === len) return;
+      start = nl + 1;
+    }
+    const last = chunk.lastIndexOf(LF);
+    if (last < start) {
+      this.#bytesScanned += len - start;
+      this.#appendBytes(chunk, start, len);
+      return;
+    }
+    this.#bytesScanned += len - last - 1;
+    this.#parseBytes(chunk, start, last + 1, epoch);
+    if (this.#epoch === epoch && last + 1 < len) this.#appendBytes(chunk, last + 1, len);
+  }
+
+  /**
+   * The common case of a partial line: one piece, ending with an ASCII byte (so on a character
+   * boundary), completed by this chunk. The piece and the chunk's complete lines are then
+   * decoded separately, one call each, and nothing is copied. Returns false when this does not
+   * apply.
+   */
+  #pushAfterFirst(piece: Uint8Array, chunk: Uint8Array, epoch: number): boolean {
+    const from = this.#firstFrom;
+    const to = this.#firstTo;
+    if (piece[to - 1]! >= 0x80) return false;
+    const max = this.#maxLineBytes;
+    const last = chunk.lastIndexOf(LF);
+    // chunk[0, last] is decoded as one window: only its first line may be over the limit.
+    if (last === -1 || last > max) return false;
+    const len = chunk.length;
+    const text = decodeUtf8(chunk, 0, last + 1);
+    const nl = text.indexOf('\n');
+    this.#bytesScanned += len - last + nl;
+    let over = false;
+    // A UTF-16 unit comes from at most 3 bytes: only a head that might not fit is measured.
+    if (to - from + 3 * nl > max) {
+      const end = chunk.indexOf(LF);
+      const cr = (end > 0 ? chunk[end - 1] : piece[to - 1]) === CR;
+      over = to - from + end - (cr ? 1 : 0) > max;
+    }
+    const line = over ? '' : decodeUtf8(piece, from, to) + text.slice(0, nl);
+    this.#clearPartial();
+    if (over) this.#lineTooLong(++this.#lines);
+    else this.#parseLine(line);
+    if (this.#epoch !== epoch) return true;
+    this.#parseLines(text, nl + 1, -1, false, epoch);
+    if (this.#epoch === epoch && last + 1 < len) this.#appendBytes(chunk, last + 1, len);
+    return true;
+  }
+
+  #pushText(s: string, epoch: number): void {
+    const len = s.length;
+    if (len === 0) return;
+    this.#bytesIn += len;
+    let start = 0;
+    if (this.#partBytes !== 0 || this.#text !== '' || this.#heldCR || this.#discarding) {
+      const nl = s.indexOf('\n');
+      this.#bytesScanned += nl === -1 ? len : nl + 1;
+      if (nl === -1) {
+        this.#appendText(s, 0, len);
+        return;
+      }
+      this.#endPartialText(s, nl);
+      if (this.#epoch !== epoch || nl + 1 === len) return;
+      start = nl + 1;
+    }
+    const last = s.lastIndexOf('\n');
+    if (last < start) {
+      this.#bytesScanned += len - start;
+      this.#appendText(s, start, len);
+      return;
+    }
+    this.#bytesScanned += len - last - 1;
+    this.#parseLines(s, start, last + 1, last + 1 - start > this.#unitsAlwaysFit, epoch);
+    if (this.#epoch === epoch && last + 1 < len) this.#appendText(s, last + 1, len);
+  }
+
+  /**
+   * Parses the complete lines in `chunk[from, to)` (`to - 1` is a LF). They are decoded in
+   * windows of at most `maxLineBytes + 1` bytes cut at line ends: no line inside such a window
+   * can exceed the limit, so the limit stays exact in bytes without a per-line check.
+   */
+  #parseBytes(chunk: Uint8Array, from: number, to: number, epoch: number): void {
+    const max = this.#maxLineBytes;
+    let pos = from;
+    while (pos < to) {
+      let end = to;
+      if (to - pos > max + 1) {
+        const cut = chunk.lastIndexOf(LF, pos + max);
+        this.#bytesScanned += pos + max - Math.max(cut, pos - 1);
+        if (cut >= pos) end = cut + 1;
+        else if (chunk[pos + max] === CR && chunk[pos + max + 1] === LF) end = pos + max + 2;
+        else {
+          const nl = chunk.indexOf(LF, pos + max + 1); // found: to - 1 is a LF
+          this.#bytesScanned += nl - pos - max;
+          this.#lineTooLong(++this.#lines);
+          if (this.#epoch !== epoch) return;
+          pos = nl + 1;
+          continue;
+        }
+      }
+      this.#parseLines(decodeUtf8(chunk, pos, end), 0, -1, false, epoch);
+      if (this.#epoch !== epoch) return;
+      pos = end;
+    }
+  }
+
+  /** Parses the lines of `text[from, to)`, which ends with a LF (`to = -1`: the whole text). The hot loop. */
+  #parseLines(text: string, from: number, to: number, check: boolean, epoch: number): void {
+    const end = to === -1 ? text.length : to;
+    this.#bytesScanned += end - from;
+    const onValue = this.#onValue;
+    let pos = from;
+    while (pos < end) {
+      const nl = text.indexOf('\n', pos);
+      const line = text.slice(pos, nl);
+      pos = nl + 1;
+      const lineNo = ++this.#lines;
+      if (check && line.length > this.#unitsAlwaysFit && this.#overLimit(line, 0)) {
+        this.#lineTooLong(lineNo);
+      } else {
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch (err) {
+          this.#notJson(line, lineNo, err);
+          if (this.#epoch !== epoch) return;
+          continue;
+        }
+        this.#values++;
+        onValue(value);
+      }
+      if (this.#epoch !== epoch) return;
+    }
+  }
+
+  /** Parses one line that is known to fit the limit. */
+  #parseLine(line: string): void {
+    const lineNo = ++this.#lines;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      this.#notJson(line, lineNo, err);
+      return;
+    }
+    this.#values++;
+    const onValue = this.#onValue;
+    onValue(value);
+  }
+
+  /** Only reached when JSON.parse threw, so blank-line detection costs nothing on the hot path. */
+  #notJson(line: string, lineNo: number, cause: unknown): void {
+    if (isBlank(line)) return;
+    this.#errors++;
+    const details = { line: lineNo, connection: this.#connection, sample: sampleOf(line) };
+    const onError = this.#onError;
+    onError(new ProjError(ErrorCode.MALFORMED_LINE, `line ${lineNo} is not valid JSON`, { cause, details }));
+  }
+
+  #lineTooLong(lineNo: number): void {
+    this.#errors++;
+    const max = this.#maxLineBytes;
+    const details = { line: lineNo, maxLineBytes: max, connection: this.#connection };
+    const onError = this.#onError;
+    onError(new ProjError(ErrorCode.LINE_TOO_LONG, `line ${lineNo} exceeds maxLineBytes (${max})`, { details }));
+  }
+
+  /** True when `extraBytes` plus `line` (without a final CR) is over the limit. */
+  #overLimit(line: string, extraBytes: number): boolean {
+    const content = line.charCodeAt(line.length - 1) === CR ? line.length - 1 : line.length;
+    const room = this.#maxLineBytes - extraBytes;
+    return content > room || utf8ByteLength(line, 0, content) > room;
+  }
+
+  #endPartialBytes(chunk: Uint8Array, nl: number): void {
+    if (this.#discarding) {
+      this.#discarding = false;
+      this.#lines++;
+      return;
+    }
+    const content = nl > 0 && chunk[nl - 1] === CR ? nl - 1 : nl;
+    if (this.#heldCR ? nl > 0 : this.#partBytes + content > this.#maxLineBytes) {
+      this.#clearPartial();
+      this.#lineTooLong(++this.#lines);
+      return;
+    }
+    this.#parseLine(this.#takePartial(chunk, nl));
+  }
+
+  #endPartialText(s: string, nl: number): void {
+    if (this.#discarding) {
+      this.#discarding = false;
+      this.#lines++;
+      return;
+    }
+    const head = s.slice(0, nl);
+    const tail = this.#text + head;
+    const over = this.#heldCR
+      ? nl > 0
+      : (this.#partBytes !== 0 || tail.length > this.#unitsAlwaysFit) && this.#overLimit(tail, this.#partBytes);
+    if (over) {
+      this.#clearPartial();
+      this.#lineTooLong(++this.#lines);
+      return;
+    }
+    let line = tail;
+    if (this.#partBytes === 0) this.#clearPartial();
+    else line = this.#takePartial(undefined, 0) + head;
+    this.#parseLine(line);
+  }
+
+  /** Adds LF-free bytes to the partial line; the limit is checked before anything is kept. */
+  #appendBytes(chunk: Uint8Array, from: number, to: number): void {
+    if (this.#discarding || from === to) return;
+    const total = this.#partBytes + to - from;
+    let end = to;
+    if (this.#heldCR || total > this.#maxLineBytes) {
+      if (this.#heldCR || total !== this.#maxLineBytes + 1 || chunk[to - 1] !== CR) {
+        this.#overflow();
+        return;
+      }
+      end = to - 1;
+      this.#heldCR = true;
+    }
+    if (end > from) this.#keep(chunk, from, end);
+  }
+
+  /** Adds LF-free text to the partial line; the limit is checked before anything is kept. */
+  #appendText(s: string, from: number, to: number): void {
+    if (this.#discarding || from === to) return;
+    if (this.#heldCR) {
+      this.#overflow();
+      return;
+    }
+    const alone = this.#partBytes === 0 && this.#text === '';
+    let text = this.#text + (from === 0 && to === s.length ? s : s.slice(from, to));
+    // Measuring is a pass over the text: skipped while even 3 bytes per unit cannot reach the
+    // limit, which keeps `push(frame); flush()` free of it.
+    let bytes = this.#partBytes + 3 * text.length <= this.#maxLineBytes ? -1 : utf8ByteLength(text);
+    if (bytes !== -1 && this.#partBytes + bytes > this.#maxLineBytes) {
+      if (this.#partBytes + bytes !== this.#maxLineBytes + 1 || text.charCodeAt(text.length - 1) !== CR) {
+        this.#overflow();
+        return;
+      }
+      text = text.slice(0, -1);
+      bytes--;
+      this.#heldCR = true;
+    }
+    if (alone) {
+      this.#text = text;
+      this.#textBytes = bytes;
+      return;
+    }
+    // A line spanning several text pieces continues in bytes, where small pieces are staged
+    // (bounded overhead). A trailing high surrogate stays text: its low half may come next.
+    const c = text.charCodeAt(text.length - 1);
+    const split = c >= 0xd800 && c <= 0xdbff ? text.length - 1 : text.length;
+    this.#text = text.slice(split);
+    this.#textBytes = split === text.length ? 0 : 3; // a lone surrogate is written as U+FFFD
+    const encoded = encodeUtf8(text.slice(0, split));
+    this.#bytesCopied += encoded.length;
+    if (encoded.length !== 0) this.#keep(encoded, 0, encoded.length);
+  }
+
+  /** A byte chunk follows a text piece: continue the partial line in bytes. */
+  #textToBytes(): void {
+    const encoded = encodeUtf8(this.#text);
+    this.#bytesCopied += encoded.length;
+    this.#text = '';
+    this.#textBytes = 0;
+    this.#keep(encoded, 0, encoded.length);
+  }
+
+  /**
+   * Keeps LF-free bytes of the partial line. The first piece and large ones are kept by
+   * reference; small later pieces are copied into the stage.
+   */
+  #keep(chunk: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    const isFirst = this.#partBytes === 0;
+    this.#partBytes += n;
+    if (isFirst) {
+      this.#first = chunk;
+      this.#firstFrom = from;
+      this.#firstTo = to;
+      return;
+    }
+    if (n >= STAGE_BYTES) {
+      this.#retireStage();
+      this.#parts.push(chunk.subarray(from, to));
+      return;
+    }
+    if (this.#stageLen + n > STAGE_BYTES) this.#retireStage();
+    const stage = (this.#stage ??= allocBytes(STAGE_BYTES));
+    copyInto(stage, this.#stageLen, chunk, from, to);
+    this.#stageLen += n;
+    this.#bytesCopied += n;
+  }
+
+  /** Moves the stage's content into #parts (keeping order) and lets the next piece start a new stage. */
+  #retireStage(): void {
+    if (this.#stageLen === 0) return;
+    this.#parts.push(this.#stage!.subarray(0, this.#stageLen));
+    this.#stage = undefined;
+    this.#stageLen = 0;
+  }
+
+  /** Returns the partial line (plus `head[0, headEnd)` bytes) as a string, and clears it. */
+  #takePartial(head: Uint8Array | undefined, headEnd: number): string {
+    const first = this.#first;
+    const firstLen = this.#firstTo - this.#firstFrom;
+    const stageLen = this.#stageLen;
+    const n = head === undefined ? 0 : headEnd;
+    const total = this.#partBytes + n;
+    let line: string;
+    if (total === 0) line = '';
+    else if (first !== undefined && total === firstLen) {
+      line = decodeUtf8(first, this.#firstFrom, this.#firstTo);
+    } else {
+      const joined = allocBytes(total);
+      let at = 0;
+      if (first !== undefined) {
+        copyInto(joined, 0, first, this.#firstFrom, this.#firstTo);
+        at = firstLen;
+      }
+      for (const part of this.#parts) {
+        joined.set(part, at);
+        at += part.length;
+      }
+      if (stageLen !== 0) copyInto(joined, at, this.#stage!, 0, stageLen);
+      if (head !== undefined) copyInto(joined, at + stageLen, head, 0, n);
+      this.#bytesCopied += total;
+      line = decodeUtf8(joined, 0, total);
+    }
+    line += this.#text;
+    this.#clearPartial();
+    return line;
+  }
+
+  #clearPartial(): void {
+    this.#first = undefined;
+    if (this.#parts.length !== 0) this.#parts = [];
+    this.#stageLen = 0;
+    this.#partBytes = 0;
+    this.#text = '';
+    this.#textBytes = 0;
+    this.#heldCR = false;
+  }
+
+  /** The partial line went over the limit: report it once, free it, and skip the rest of it. */
+  #overflow(): void {
+    this.#clearPartial();
+    this.#discarding = true;
+    this.#lineTooLong(this.#lines + 1);
+  }
+
+  /** A callback threw mid-chunk: drop the rest of the chunk, keep line numbers right, resume at the next line. */
+  #resync(chunk: Uint8Array | string, linesBefore: number): void {
+    this.#clearPartial();
+    let newlines = 0;
+    if (typeof chunk === 'string') {
+      for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) newlines++;
+      this.#discarding = chunk.length !== 0 && chunk.charCodeAt(chunk.length - 1) !== LF;
+    } else {
+      for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) newlines++;
+      this.#discarding = chunk.length !== 0 && chunk[chunk.length - 1] !== LF;
+    }
+    this.#lines = linesBefore + newlines;
+  }
+}
+
+function invalid(option: string, reason: string, value: unknown): never {
+  throw new ProjError(ErrorCode.INVALID_OPTION, `${option} ${reason}, got ${String(value)}`, { details: { option, value } });
+}
+
+/** `dest.set(src.subarray(from, to), at)`, without allocating a view for the short copies of line fragments. */
+function copyInto(dest: Uint8Array, at: number, src: Uint8Array, from: number, to: number): void {
+  if (to - from > 64) dest.set(src.subarray(from, to), at);
+  else for (let i = from; i < to; i++) dest[at++] = src[i]!;
+}
+
+/** JSON whitespace only (space, tab, CR; a line holds no LF). */
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== CR) return false;
+  }
+  return true;
+}
+
+/** First characters of a line for error details, without a final CR and without cutting a surrogate pair. */
+function sampleOf(line: string): string {
+  let end = Math.min(line.length, SAMPLE_CHARS);
+  if (end === line.length && line.charCodeAt(end - 1) === CR) end--;
+  else if (end === SAMPLE_CHARS) {
+    const c = line.charCodeAt(end - 1);
+    if (c >= 0xd800 && c <= 0xdbff) end--;
+  }
+  return line.slice(0, end);
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { ErrorCode, type Link, type LinkCloseInfo } from '@proj/core';
+import { tcp } from './index.js';
+
+function listenRaw(onLink: (link: Link) => void = () => {}) {
+  return tcp({ port: 0 }).listen(onLink);
+}
+
+function attach(link: Link): { data: () => string; closed: Promise<LinkCloseInfo> } {
+  let text = '';
+  let done!: (info: LinkCloseInfo) => void;
+  const closed = new Promise<LinkCloseInfo>((resolve) => (done = resolve));
+  link.attach({ onData: (c) => (text += c.toString()), onDrain: () => {}, onClose: done });
+  return { data: () => text, closed };
+}
+
+describe('tcp()', () => {
+  it('validates its options', () => {
+    expect(() => tcp({ port: -1 })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+    expect(() => tcp({ port: 70000 })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+    expect(() => tcp({ port: 1, connectTimeout: 0 })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+  });
+
+  it('wraps ECONNREFUSED as PROJ_ERR_CONNECT with the native error as cause', async () => {
+    const listener = await listenRaw();
+    const port = listener.port!;
+    await listener.close();
+    const err = await tcp({ port }).dial().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.CONNECT, cause: { code: 'ECONNREFUSED' } });
+  });
+
+  it('wraps EADDRINUSE as PROJ_ERR_LISTEN', async () => {
+    const listener = await listenRaw();
+    const err = await tcp({ port: listener.port! }).listen(() => {}).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.LISTEN, cause: { code: 'EADDRINUSE' } });
+    await listener.close();
+  });
+
+  it('refuses a TCP self-connect to a port nothing listens on', async () => {
+    const listener = await listenRaw();
+    const port = listener.port!;
+    await listener.close();
+    // Dialling from the destination port itself forces the simultaneous-open self-connect.
+    const err = await tcp({ port, localAddress: '127.0.0.1', localPort: port }).dial().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.CONNECT });
+    expect((err as Error).message).toContain('connected to itself');
+  });
+
+  it('rejects with PROJ_ERR_ABORTED when the signal aborts', async () => {
+    const listener = await listenRaw();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(tcp({ port: listener.port! }).dial(controller.signal)).rejects.toMatchObject({ code: ErrorCode.ABORTED });
+    await listener.close();
+  });
+
+  it('moves bytes both ways and reports the remote address', async () => {
+    let serverSide!: Link;
+    const accepted = new Promise<void>((resolve) => void listenRaw((link) => ((serverSide = link), resolve())).then((l) => (listener = l)));
+    let listener!: Awaited<ReturnType<typeof listenRaw>>;
+    await new Promise((r) => setImmediate(r));
+    const client = await tcp({ port: listener.port! }).dial();
+    await accepted;
+    const fromClient = attach(serverSide);
+    const fromServer = attach(client);
+    expect(client.remoteAddress).toBe(`127.0.0.1:${listener.port}`);
+    expect(listener.address).toBe(`tcp://127.0.0.1:${listener.port}`);
+    client.write('ping\n');
+    serverSide.write(Buffer.from('pong\n'));
+    await until(() => fromClient.data() === 'ping\n' && fromServer.data() === 'pong\n');
+    client.end();
+    expect(await fromServer.closed).toEqual({ graceful: true });
+    expect(await fromClient.closed).toEqual({ graceful: true });
+    await listener.close();
+  });
+
+  it('sends an RST on destroy(), which the peer sees as PROJ_ERR_CONNECTION_RESET', async () => {
+    const links: Link[] = [];
+    const listener = await listenRaw((link) => links.push(link));
+    const client = await tcp({ port: listener.port! }).dial();
+    const clientSide = attach(client);
+    await until(() => links.length === 1);
+    attach(links[0]!);
+    links[0]!.destroy();
+    const info = await clientSide.closed;
+    expect(info.graceful).toBe(false);
+    expect(info.error).toMatchObject({ code: ErrorCode.CONNECTION_RESET, cause: { code: 'ECONNRESET' } });
+    await listener.close();
+  });
+
+  it('returns false from write() under backpressure and calls onDrain', async () => {
+    const sockets: net.Socket[] = [];
+    const raw = net.createServer((s) => {
+      s.pause(); // a peer that does not read
+      sockets.push(s);
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const link = await tcp({ port: (raw.address() as net.AddressInfo).port }).dial();
+    let drained = false;
+    link.attach({ onData: () => {}, onDrain: () => (drained = true), onClose: () => {} });
+    const chunk = 'x'.repeat(64 * 1024);
+    let writes = 0;
+    while (link.write(chunk)) if (++writes > 10_000) throw new Error('no backpressure after 640 MiB');
+    expect(link.bufferedAmount).toBeGreaterThan(0);
+    await until(() => sockets.length === 1);
+    sockets[0]!.resume();
+    await until(() => drained);
+    link.destroy();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => raw.close(r));
+  });
+
+  it('close() on the listener resolves once accepted links are gone', async () => {
+    const links: Link[] = [];
+    const listener = await listenRaw((link) => links.push(link));
+    const client = await tcp({ port: listener.port! }).dial();
+    attach(client);
+    await until(() => links.length === 1);
+    attach(links[0]!);
+    let closed = false;
+    const closing = listener.close().then(() => (closed = true));
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    links[0]!.destroy();
+    await closing;
+    expect(closed).toBe(true);
+  });
+});
+
+async function until(predicate: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
