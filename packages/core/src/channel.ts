@@ -207,12 +207,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       onValue: (value) => this.#receive(value),
       onError: (error) => this.#onMalformed(link, error),
     });
+    const framed = link.messageFramed === true;
     const handlers: LinkHandlers = {
       onData: (chunk) => {
         if (this.#link !== link) return;
         this.#lastActivity = Date.now();
         this.stats.bytesIn += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
         decoder.push(chunk);
+        if (framed) decoder.flush();
       },
       onDrain: () => {
         if (this.#link !== link) return;

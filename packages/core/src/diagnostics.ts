@@ -3,7 +3,7 @@
  * `diagnostics_channel.subscribe('proj:client:connect', fn)`. Publishing costs nothing when
  * nobody subscribes.
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
+import type diagnosticsChannel from 'node:diagnostics_channel';
 
 /** Names of every channel @proj publishes to, with the message each carries. */
 export const diagnosticChannels = {
@@ -27,13 +27,19 @@ export const diagnosticChannels = {
   dropped: 'proj:dropped',
 } as const;
 
+// Loaded through process.getBuiltinModule (Node >= 20.16) rather than a static import, so the same
+// core runs in a browser, where there is no diagnostics_channel and publishing is a no-op.
+const dc = (globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined)?.getBuiltinModule?.('node:diagnostics_channel') as
+  | typeof diagnosticsChannel
+  | undefined;
 const channels = new Map<string, diagnosticsChannel.Channel>();
 
 /** Publishes `message` on the named channel when it has subscribers. `message` is built lazily. */
 export function publish(name: (typeof diagnosticChannels)[keyof typeof diagnosticChannels], message: () => object): void {
+  if (dc === undefined) return;
   let channel = channels.get(name);
   if (channel === undefined) {
-    channel = diagnosticsChannel.channel(name);
+    channel = dc.channel(name);
     channels.set(name, channel);
   }
   if (channel.hasSubscribers) channel.publish(message());

@@ -1,24 +1,4 @@
-// Contracts
-export type { Link, LinkCloseInfo, LinkHandlers, Listener, Transport } from './transport.js';
-export { ErrorCode, ProjError, isProjError, checkNumber, type ProjErrorDetails } from './errors.js';
-export { TypedEmitter, type EventMap } from './typed-emitter.js';
-export { memory, createLinkPair, type MemoryLinkOptions } from './memory-transport.js';
-export { DuplexLink, wrapStreamError, type DuplexLike, type DuplexLinkOptions } from './duplex-link.js';
-
-// Framing
-export { NdjsonDecoder, DEFAULT_MAX_LINE_BYTES, type NdjsonDecoderOptions, type DecoderStats } from './ndjson-decoder.js';
-export { encodeLine, encodeLines } from './ndjson-encoder.js';
+/** @proj/core for Node: the portable API plus the Node stream helpers. */
+export * from './portable.js';
+// Node stream helpers for the `ndjson` pipe style.
 export { parse, stringify, NULL_VALUE, type ParseOptions } from './ndjson-stream.js';
-
-// Reconnect
-export { createReconnectPolicy, type ReconnectPolicy, type ReconnectPolicyOptions, type BackoffStrategy, type Jitter } from './reconnect-policy.js';
-export { ReconnectEngine, type ReconnectEngineOptions, type ReconnectEngineEvents } from './reconnect-engine.js';
-
-// Channels, registry, client and server
-export { Channel, type ChannelEvents, type ChannelOptions, type ChannelStats, type ConnectionState, type DisconnectInfo, type DisconnectReason } from './channel.js';
-export type { OverflowPolicy, SendQueueLimits, DroppedInfo } from './send-queue.js';
-export { Peer, type PeerEvents } from './peer.js';
-export { ConnectionRegistry, type RegistryOptions, type BroadcastOptions, type BroadcastResult } from './connection-registry.js';
-export { Client, connect, type ClientOptions, type ClientEvents, type ConnectInfo, type ReconnectingInfo } from './client.js';
-export { Server, serve, type ServeOptions, type ServerEvents, type ServerStats, type MessageHandler } from './server.js';
-export { diagnosticChannels } from './diagnostics.js';

@@ -30,6 +30,12 @@ export interface Link {
   readonly transport: string;
   /** Human-readable description of the remote end (`127.0.0.1:53211`, a socket path, a URL). */
   readonly remoteAddress: string;
+  /**
+   * `true` for message-oriented transports (WebSocket): each `onData` chunk is one whole frame,
+   * and the end of a frame also ends a line, so a frame may omit its trailing newline (a browser
+   * can send `JSON.stringify(x)`). @default false (a byte stream: lines end only at `\n`)
+   */
+  readonly messageFramed?: boolean;
   /** Bytes accepted by `write()` and not yet handed to the kernel or the wire. */
   readonly bufferedAmount: number;
   /**
