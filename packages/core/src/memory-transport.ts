@@ -9,6 +9,8 @@ import type { Link, LinkCloseInfo, LinkHandlers, Listener, Transport } from './t
 export interface MemoryLinkOptions {
   /** Bytes a side may have in flight before `write()` returns `false`. @default 65536 (64 KiB) */
   highWaterMark?: number;
+  /** Behave like a message-oriented transport (WebSocket): each write arrives as one frame. @default false */
+  messageFramed?: boolean;
 }
 
 type Chunk = Uint8Array | string;
@@ -27,8 +29,11 @@ class MemoryLink implements Link {
   #closeInfo: LinkCloseInfo | undefined;
   readonly #highWaterMark: number;
 
-  constructor(readonly remoteAddress: string, highWaterMark: number) {
+  readonly messageFramed: boolean;
+
+  constructor(readonly remoteAddress: string, highWaterMark: number, messageFramed: boolean) {
     this.#highWaterMark = highWaterMark;
+    this.messageFramed = messageFramed;
   }
 
   /** Bytes this side wrote that the other side has not consumed yet. */
@@ -138,8 +143,9 @@ class MemoryLink implements Link {
 /** Two connected in-memory links: what one writes, the other receives asynchronously. */
 export function createLinkPair(options: MemoryLinkOptions = {}): [Link, Link] {
   const highWaterMark = options.highWaterMark ?? 64 * 1024;
-  const a = new MemoryLink('memory:b', highWaterMark);
-  const b = new MemoryLink('memory:a', highWaterMark);
+  const framed = options.messageFramed ?? false;
+  const a = new MemoryLink('memory:b', highWaterMark, framed);
+  const b = new MemoryLink('memory:a', highWaterMark, framed);
   a.peer = b;
   b.peer = a;
   return [a, b];

@@ -36,6 +36,29 @@ describe('serve() and connect()', () => {
     expect(got).toEqual(values);
   });
 
+  it('ends a line at each frame end on a message-framed link (a browser sends JSON.stringify(x))', async () => {
+    const t = memory({ messageFramed: true });
+    const got: unknown[] = [];
+    track(await serve(t, (m) => void got.push(m)));
+    const raw = await rawPeer(t);
+    raw.link.write(JSON.stringify({ a: 1 }));
+    raw.link.write('{"b":2}\n{"c":3}');
+    raw.link.write('4\n');
+    await until(() => got.length === 4);
+    expect(got).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }, 4]);
+  });
+
+  it('joins a line split across writes on a byte-stream link', async () => {
+    const t = memory();
+    const got: unknown[] = [];
+    track(await serve(t, (m) => void got.push(m)));
+    const raw = await rawPeer(t);
+    raw.link.write('{"a":');
+    raw.link.write('1}\n');
+    await until(() => got.length === 1);
+    expect(got).toEqual([{ a: 1 }]);
+  });
+
   it('coalesces every send of one tick into a single transport write', async () => {
     const t = memory();
     const server = track(await serve(t, () => {}));
