@@ -133,6 +133,170 @@ export function transportSuite(factory: TransportFactory): void {
       raw.link.destroy();
     });
 
+    it('delivers 100,000 messages in order with none lost, respecting backpressure', async () => {
+      const N = 100_000;
+      const t = await factory.endpoint();
+      let next = 0;
+      let outOfOrder = 0;
+      const server = track(await serve(t, (m) => {
+        if (m !== next) outOfOrder++;
+        next++;
+      }));
+      const client = track(connect(t, { reconnect: fast }));
+      await client.connected();
+      for (let i = 0; i < N; i++) {
+        if (!client.send(i)) await nextEvent(client, 'drain');
+      }
+      await until(() => next === N, 60_000, `${N} messages (got ${next})`);
+      expect(outOfOrder).toBe(0);
+      expect(server.stats.messagesIn).toBe(N);
+      expect(client.stats).toMatchObject({ messagesOut: N, dropped: 0 });
+      expect(client.stats.writes).toBeLessThan(N / 10); // coalesced, not one write per message
+    });
+
+    it('reports an oversize line with PROJ_ERR_LINE_TOO_LONG and delivers the next line', async () => {
+      const t = await factory.endpoint();
+      const got: unknown[] = [];
+      const server = track(await serve(t, (m) => void got.push(m), { maxLineBytes: 1024 }));
+      const malformed = nextEvent(server, 'malformed');
+      const raw = await rawPeer(t);
+      raw.link.write(`{"big":"${'x'.repeat(4096)}"}\n{"small":true}\n`);
+      const [error] = await malformed;
+      expect(error.code).toBe(ErrorCode.LINE_TOO_LONG);
+      await until(() => got.length === 1);
+      expect(got).toEqual([{ small: true }]);
+      raw.link.destroy();
+    });
+
+    it('keeps server memory bounded for a slow reader: send() pushes back, the queue stays under its bound', async () => {
+      const t = await factory.endpoint();
+      const highWaterMark = 16 * 1024;
+      const server = track(await serve(t, () => {}, { highWaterMark, maxQueueBytes: 256 * 1024 }));
+      const client = track(connect(t, { reconnect: fast, readHighWaterMark: 8 }));
+      await client.connected();
+      await until(() => server.peers.size === 1);
+      const peer = server.peers.list()[0]!;
+      const payload = 'p'.repeat(1000);
+      const total = 3000; // ~3 MB through a reader that takes one message per macrotask
+      let received = 0;
+      let inOrder = true;
+      const reader = (async () => {
+        for await (const m of client) {
+          if ((m as { i: number }).i !== received) inOrder = false;
+          if (++received === total) break;
+          if (received % 4 === 0) await new Promise((r) => setTimeout(r, 0));
+        }
+      })();
+      let maxQueued = 0;
+      let pushedBack = 0;
+      for (let i = 0; i < total; i++) {
+        const accepted = peer.send({ i, payload });
+        maxQueued = Math.max(maxQueued, peer.queuedBytes);
+        if (!accepted) {
+          pushedBack++;
+          await nextEvent(peer, 'drain', 30_000);
+        }
+      }
+      await reader;
+      expect(received).toBe(total);
+      expect(inOrder).toBe(true);
+      expect(pushedBack).toBeGreaterThan(0);
+      expect(maxQueued).toBeLessThan(highWaterMark + 2048);
+      // A sender that ignores the push-back is stopped at the bound, not allowed to grow memory.
+      const fill = (): void => {
+        for (let i = 0; i < 10_000; i++) peer.send({ i, payload });
+      };
+      expect(fill).toThrow(expect.objectContaining({ code: ErrorCode.QUEUE_FULL }));
+      expect(peer.queuedBytes).toBeLessThanOrEqual(256 * 1024);
+    });
+
+    it('keeps registry counts exact under connect/disconnect churn', async () => {
+      const t = await factory.endpoint();
+      const server = track(await serve(t, () => {}));
+      const clients: Client[] = [];
+      for (let round = 0; round < 5; round++) {
+        const joining = Array.from({ length: 20 }, () => connect(t, { reconnect: false }));
+        clients.push(...joining);
+        await Promise.all(joining.map((c) => c.connected()));
+        const leaving = clients.splice(0, 10);
+        await Promise.all(leaving.map((c, i) => (i % 2 === 0 ? c.end() : c.destroy())));
+        await until(() => server.peers.size === clients.length, 10_000, `${clients.length} peers (have ${server.peers.size})`);
+      }
+      expect(server.peers.size).toBe(50);
+      await Promise.all(clients.map((c) => c.end()));
+      await until(() => server.peers.size === 0);
+      expect(server.stats.accepted).toBe(100);
+    });
+
+    it('drains on close(): ends every peer, waits the grace period, destroys a peer that does not go', async () => {
+      const t = await factory.endpoint();
+      const server = await serve(t, () => {}, { maxQueueBytes: 64 * 1024 * 1024 });
+      const polite = track(connect(t, { reconnect: false }));
+      await polite.connected();
+      await until(() => server.peers.size === 1);
+      // A peer that stops reading: with megabytes queued in front of the graceful close, the close
+      // cannot complete, so only the grace period ends it.
+      const stubborn = await t.dial();
+      let stubbornClosed = false;
+      stubborn.attach({ onData: () => {}, onDrain: () => {}, onClose: () => (stubbornClosed = true) });
+      stubborn.pause();
+      await until(() => server.peers.size === 2);
+      const stubbornPeer = server.peers.list()[1]!;
+      const chunk = 'z'.repeat(1024 * 1024);
+      for (let i = 0; i < 32; i++) stubbornPeer.send(chunk);
+      const reasons: string[] = [];
+      server.on('disconnect', (_peer, info) => reasons.push(info.reason));
+      const politeGone = nextEvent(polite, 'disconnect');
+      await server.close({ grace: 300 });
+      expect((await politeGone)[0].reason).toBe('remote-end');
+      expect(reasons.sort()).toEqual(['local-destroy', 'local-end']);
+      expect(server.peers.size).toBe(0);
+      stubborn.resume(); // a paused socket does not read the reset either
+      await until(() => stubbornClosed);
+      await expect(t.dial()).rejects.toMatchObject({ code: ErrorCode.CONNECT });
+    });
+
+    it('closes a peer idle past idleTimeout and keeps an active one', async () => {
+      const t = await factory.endpoint();
+      const server = track(await serve(t, () => {}, { idleTimeout: 300 }));
+      const idle = track(connect(t, { reconnect: false }));
+      const active = track(connect(t, { reconnect: false }));
+      await Promise.all([idle.connected(), active.connected()]);
+      const serverReasons: string[] = [];
+      server.on('disconnect', (_p, info) => serverReasons.push(info.reason));
+      const idleGone = nextEvent(idle, 'disconnect');
+      const ticker = setInterval(() => active.send('ping'), 50);
+      try {
+        const [info] = await idleGone;
+        expect(info.reason).toBe('remote-end');
+        await until(() => serverReasons.length === 1);
+        expect(serverReasons).toEqual(['idle-timeout']);
+        await new Promise((r) => setTimeout(r, 400)); // one more idle period: the active peer stays
+        expect(active.state).toBe('open');
+        expect(server.peers.size).toBe(1);
+      } finally {
+        clearInterval(ticker);
+      }
+    });
+
+    it('refuses connections past maxConnections with a reason, and admits the client once there is room', async () => {
+      const t = await factory.endpoint();
+      const server = track(await serve(t, () => {}, { maxConnections: 2 }));
+      const a = track(connect(t, { reconnect: fast }));
+      const b = track(connect(t, { reconnect: fast }));
+      await Promise.all([a.connected(), b.connected()]);
+      const refused = nextEvent(server, 'refused');
+      const c = track(connect(t, { reconnect: fast }));
+      const cDisconnect = nextEvent(c, 'disconnect');
+      expect((await refused)[0].code).toBe(ErrorCode.MAX_CONNECTIONS);
+      const [info] = await cDisconnect;
+      expect(info).toMatchObject({ reason: 'refused', error: { code: ErrorCode.MAX_CONNECTIONS } });
+      expect(server.peers.size).toBe(2);
+      await a.end();
+      await c.connected();
+      await until(() => server.peers.size === 2);
+    });
+
     it('leaves no sockets, servers or timers behind after close()', async () => {
       const before = liveHandles();
       const t = await factory.endpoint();
