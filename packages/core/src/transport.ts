@@ -78,6 +78,12 @@ export interface Transport {
   /** Transport name, e.g. `tcp`. */
   readonly name: string;
   /**
+   * Whether an abrupt close (`destroy()`) reaches the peer as a reset it can tell from a graceful
+   * close. `false` for unix domain sockets, which have no RST: there the peer sees `remote-end`
+   * for both. @default true
+   */
+  readonly resetVisible?: boolean;
+  /**
    * Opens one link, client side. Rejects with a `ProjError` `PROJ_ERR_CONNECT` whose `cause` is the
    * native error, or `PROJ_ERR_ABORTED` when `signal` aborts first (any half-open socket is destroyed).
    */

@@ -1,0 +1,1 @@
+export { unix, type UnixOptions } from './unix.js';
