@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
  * - adapters and apps import @proj/* through public entry points only, never a package's src/ or dist/.
  */
 const transportModules = ['net', 'node:net', 'tls', 'node:tls', 'dgram', 'node:dgram', 'http', 'node:http', 'https', 'node:https', 'ws'];
-const deepImports = { group: ['@proj/*/*', '**/packages/*/src/**', '**/packages/*/dist/**'], message: 'Import @proj/* packages through their public entry point only.' };
+const deepImports = { group: ['@proj/*/src', '@proj/*/src/**', '@proj/*/dist', '@proj/*/dist/**', '**/packages/*/src/**', '**/packages/*/dist/**'], message: 'Import @proj/* packages through their public entry point only.' };
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'bench/results/**'] },
@@ -34,5 +34,12 @@ export default tseslint.config(
     files: ['packages/*/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: { 'no-console': 'error' },
+  },
+  {
+    // The browser client runs on the global WebSocket: no Node modules, no `ws`.
+    files: ['packages/ws/src/browser.ts', 'packages/ws/src/ws-browser.ts', 'packages/ws/src/browser-link.ts', 'packages/core/src/browser.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [deepImports, { group: ['node:*', 'ws'], message: 'browser code: no Node modules.' }] }],
+    },
   },
 );

@@ -219,14 +219,8 @@ export class Client extends Channel<ClientEvents> {
 
   #onFailed(error: ProjError): void {
     publish(diagnosticChannels.clientFailed, () => ({ client: this, error }));
-    if (!this.#reconnect && this.#connections === 0) {
-      // A single attempt that failed: report the connect error itself.
-      this.emit('failed', error);
-      this.#finishClient('failed', 'connection failed');
-      return;
-    }
     this.emit('failed', error);
-    this.#finishClient('failed', 'reconnect gave up');
+    this.#finishClient('failed', this.#reconnect ? 'reconnect gave up' : 'connection failed');
   }
 
   #finishClient(final: 'closed' | 'failed', why: string): void {

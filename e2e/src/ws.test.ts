@@ -1,0 +1,5 @@
+import { ws } from '@proj/ws';
+import { freePort } from './ports.js';
+import { transportSuite } from './transport-suite.js';
+
+transportSuite({ name: 'ws', endpoint: async () => ws({ port: await freePort() }) });

@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type net from 'node:net';
+import { ErrorCode, type ProjError } from '@proj/core';
+import { WebSocket, WebSocketServer } from 'ws';
+import { Heartbeat } from './heartbeat.js';
+import { ws } from './index.js';
+import { attach, listen, once, until } from './test-helpers.js';
+
+function fakeSocket(): { readyState: number; pings: number; ping(): void } {
+  return {
+    readyState: 1,
+    pings: 0,
+    ping() {
+      this.pings++;
+    },
+  };
+}
+
+/** Advances fake time, then 1 ms more: the fake clock runs immediates scheduled by a tick (the verdict) only then. */
+function elapse(ms: number): void {
+  vi.advanceTimersByTime(ms);
+  vi.advanceTimersByTime(1);
+}
+
+describe('Heartbeat', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('server role: pings every interval and gives up on a ping left unanswered', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
+    const socket = fakeSocket();
+    const dead: ProjError[] = [];
+    const heartbeat = new Heartbeat(socket, 1000, 'server', () => false, (error) => dead.push(error));
+    elapse(1000);
+    expect(socket.pings).toBe(1);
+    heartbeat.alive();
+    elapse(1000);
+    expect(socket.pings).toBe(2);
+    expect(dead).toHaveLength(0);
+    elapse(1000);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ code: ErrorCode.TRANSPORT, details: { heartbeat: 1000 } });
+    elapse(5000);
+    expect(socket.pings).toBe(2); // stopped
+  });
+
+  it('spares a peer whose pong is read just after the tick (an event-loop stall)', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
+    const socket = fakeSocket();
+    const dead: ProjError[] = [];
+    const heartbeat = new Heartbeat(socket, 1000, 'server', () => false, (error) => dead.push(error));
+    vi.advanceTimersByTime(1000); // ping
+    vi.advanceTimersByTime(1000); // the tick that would condemn the peer: its verdict waits for an immediate
+    expect(socket.pings).toBe(1);
+    heartbeat.alive(); // the pong that piled up during the stall
+    vi.advanceTimersByTime(1);
+    expect(dead).toHaveLength(0);
+    elapse(1000);
+    expect(socket.pings).toBe(2); // still alive: pinged again
+    heartbeat.stop();
+  });
+
+  it('client role: probes only after a silent interval, gives up after a second one', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
+    const socket = fakeSocket();
+    const dead: ProjError[] = [];
+    new Heartbeat(socket, 1000, 'client', () => false, (error) => dead.push(error)).alive();
+    elapse(1000);
+    expect(socket.pings).toBe(0); // something arrived: no probe needed
+    elapse(1000);
+    expect(socket.pings).toBe(1); // a silent interval: probe
+    elapse(1000);
+    expect(dead).toHaveLength(1);
+  });
+
+  it('takes no verdict while this side is paused (it cannot read pongs)', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
+    const socket = fakeSocket();
+    let paused = false;
+    const dead: ProjError[] = [];
+    const heartbeat = new Heartbeat(socket, 1000, 'server', () => paused, (error) => dead.push(error));
+    elapse(1000);
+    paused = true;
+    elapse(10_000);
+    expect(dead).toHaveLength(0);
+    paused = false;
+    elapse(2000);
+    expect(dead).toHaveLength(1);
+    heartbeat.stop();
+  });
+});
+
+describe('ws({ heartbeat })', () => {
+  it('terminates a client that stops answering pings', async () => {
+    const { listener, links, port } = await listen({ heartbeat: 50 });
+    const raw = new WebSocket(`ws://127.0.0.1:${port}/`, { autoPong: false });
+    raw.on('error', () => {});
+    await until(() => links.length === 1);
+    const server = attach(links[0]!);
+    const [code] = await once<[number]>(raw, 'close');
+    expect(code).toBe(1006);
+    expect(await server.closed).toMatchObject({ graceful: false, error: { code: ErrorCode.TRANSPORT, details: { heartbeat: 50 } } });
+    await listener.close();
+  });
+
+  it('keeps a client that answers pings', async () => {
+    const { listener, links, port } = await listen({ heartbeat: 50 });
+    const raw = new WebSocket(`ws://127.0.0.1:${port}/`);
+    let pings = 0;
+    raw.on('ping', () => pings++);
+    await until(() => links.length === 1);
+    let closed = false;
+    void attach(links[0]!).closed.then(() => (closed = true));
+    await until(() => pings >= 5);
+    expect(closed).toBe(false);
+    raw.terminate();
+    await listener.close();
+  });
+
+  it('client side: probes a server that never pings, and terminates one that stays silent', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: false });
+    await once(wss, 'listening');
+    const port = (wss.address() as net.AddressInfo).port;
+    let probes = 0;
+    wss.on('connection', (socket) => socket.on('ping', () => probes++));
+    const client = attach(await ws({ port, heartbeat: 50 }).dial());
+    expect(await client.closed).toMatchObject({ graceful: false, error: { code: ErrorCode.TRANSPORT, details: { heartbeat: 50 } } });
+    expect(probes).toBeGreaterThanOrEqual(1);
+
+    // The same client against a server that answers pings (ws's default) stays connected.
+    wss.options.autoPong = true;
+    const healthy = attach(await ws({ port, heartbeat: 50 }).dial());
+    let closed = false;
+    void healthy.closed.then(() => (closed = true));
+    probes = 0;
+    await until(() => probes >= 5);
+    expect(closed).toBe(false);
+    for (const socket of wss.clients) socket.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+  });
+});

@@ -1,0 +1,1 @@
+export { ws, DEFAULT_MAX_PAYLOAD, type WsOptions } from './ws.js';

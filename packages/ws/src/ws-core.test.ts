@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, connect, serve, type DisconnectInfo, type Peer } from '@proj/core';
+import { WebSocket } from 'ws';
+import { ws } from './index.js';
+import { once, until } from './test-helpers.js';
+
+/** A raw `ws` client on a core server: what a browser or a third-party peer would be. */
+async function rawClient(port: number): Promise<{ socket: WebSocket; frames: string[] }> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+  const frames: string[] = [];
+  socket.on('message', (data: Buffer) => frames.push(data.toString()));
+  await once(socket, 'open');
+  return { socket, frames };
+}
+
+describe('ws() with core', () => {
+  it('carries messages between serve() and connect()', async () => {
+    const server = await serve(ws({ port: 0 }), (message, peer) => peer.send({ echo: message }));
+    expect(server.address).toBe(`ws://127.0.0.1:${server.port}/`);
+    const client = connect(ws({ port: server.port! }));
+    const replies: unknown[] = [];
+    client.on('message', (message) => replies.push(message));
+    for (const value of [1, 'two', null, { three: [3] }]) client.send(value);
+    await until(() => replies.length === 4);
+    expect(replies).toEqual([{ echo: 1 }, { echo: 'two' }, { echo: null }, { echo: { three: [3] } }]);
+    await client.close();
+    await server.close();
+  });
+
+  it('coalesces the sends of one tick into one text frame', async () => {
+    const server = await serve(ws({ port: 0 }), () => {});
+    server.on('connection', (peer: Peer) => {
+      peer.send({ n: 1 });
+      peer.send({ n: 2 });
+      peer.send({ n: 3 });
+    });
+    const { socket, frames } = await rawClient(server.port!);
+    await until(() => frames.length > 0);
+    await server.close({ grace: 1000 });
+    expect(frames).toEqual(['{"n":1}\n{"n":2}\n{"n":3}\n']);
+    socket.terminate();
+  });
+
+  it('decodes frames without a trailing newline, with several lines, and binary frames', async () => {
+    const received: unknown[] = [];
+    const server = await serve(ws({ port: 0 }), (message) => received.push(message));
+    const { socket } = await rawClient(server.port!);
+    socket.send(JSON.stringify({ browser: true })); // what a browser sends
+    socket.send('{"a":1}\n{"b":2}');
+    socket.send('"partial'); // a frame end ends the line: this one is malformed, not glued to the next
+    socket.send(Buffer.from('{"binary":"é"}\n'), { binary: true });
+    const malformed: unknown[] = [];
+    server.on('malformed', (error) => malformed.push(error));
+    await until(() => received.length === 4 && malformed.length === 1);
+    expect(received).toEqual([{ browser: true }, { a: 1 }, { b: 2 }, { binary: 'é' }]);
+    expect(malformed[0]).toMatchObject({ code: ErrorCode.MALFORMED_LINE });
+    socket.terminate();
+    await server.close();
+  });
+
+  it('reports a server end as remote-end and a server destroy as remote-reset', async () => {
+    const server = await serve(ws({ port: 0 }), () => {});
+    const client = connect(ws({ port: server.port! }), { reconnect: false });
+    await client.connected();
+    await until(() => server.peers.size === 1);
+    const ended = once<[DisconnectInfo]>(client, 'disconnect');
+    await server.peers.endAll();
+    expect((await ended)[0]).toEqual({ reason: 'remote-end' });
+
+    const again = connect(ws({ port: server.port! }), { reconnect: false });
+    await again.connected();
+    await until(() => server.peers.size === 1);
+    const reset = once<[DisconnectInfo]>(again, 'disconnect');
+    await server.peers.destroyAll();
+    expect((await reset)[0]).toMatchObject({ reason: 'remote-reset', error: { code: ErrorCode.CONNECTION_RESET } });
+    await server.close();
+  });
+
+  it('reports an oversize frame as a transport error with close code 1009', async () => {
+    const server = await serve(ws({ port: 0, maxPayload: 64 }), () => {});
+    const serverSide = new Promise<DisconnectInfo>((resolve) => server.on('disconnect', (_peer, info) => resolve(info)));
+    const client = connect(ws({ port: server.port! }), { reconnect: false });
+    const clientSide = once<[DisconnectInfo]>(client, 'disconnect');
+    client.send('x'.repeat(100));
+    expect((await clientSide)[0]).toMatchObject({ reason: 'error', error: { code: ErrorCode.TRANSPORT, details: { closeCode: 1009 } } });
+    expect(await serverSide).toMatchObject({ reason: 'error', error: { code: ErrorCode.TRANSPORT, details: { closeCode: 1009 } } });
+    await server.close();
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * `WsLink`: a {@link Link} over an open `ws` WebSocket. One `write()` is one text frame; each
+ * received frame is one `onData` chunk (`messageFramed`), so core ends a line at every frame end.
+ */
+import type { Link, LinkCloseInfo, LinkHandlers } from '@proj/core';
+import type { RawData, WebSocket } from 'ws';
+import { closeInfo } from './close-info.js';
+import { Heartbeat } from './heartbeat.js';
+
+/** Options of {@link WsLink}. */
+export interface WsLinkOptions {
+  /** Description of the remote end (`ip:port` server side, the URL client side). */
+  remoteAddress: string;
+  /** `bufferedAmount` at which `write()` returns `false`, in bytes. */
+  highWaterMark: number;
+  /** Ping/pong interval in ms; 0 disables the heartbeat. */
+  heartbeat: number;
+  /** Which side of the connection this link is (see {@link Heartbeat}). */
+  role: 'server' | 'client';
+}
+
+export class WsLink implements Link {
+  readonly transport = 'ws';
+  readonly messageFramed = true;
+  readonly remoteAddress: string;
+  readonly #socket: WebSocket;
+  readonly #highWaterMark: number;
+  readonly #heartbeat: Heartbeat | undefined;
+  #handlers: LinkHandlers | undefined;
+  /** Frames `ws` emitted before `attach()` (the socket is paused meanwhile, so at most a few). */
+  #early: Buffer[] = [];
+  #closeInfo: LinkCloseInfo | undefined;
+  #socketError: Error | undefined;
+  #localClose: { error?: Error } | undefined;
+  #paused = false;
+  #needDrain = false;
+
+  constructor(socket: WebSocket, options: WsLinkOptions) {
+    this.#socket = socket;
+    this.remoteAddress = options.remoteAddress;
+    this.#highWaterMark = options.highWaterMark;
+    // Nothing reads until core attaches: keep frames in the kernel rather than lose them.
+    socket.pause();
+    // Listen for errors and close from the start: a failure before attach() must not crash.
+    socket.on('error', this.#onError);
+    socket.once('close', this.#onClose);
+    socket.on('message', this.#onMessage);
+    if (options.heartbeat > 0) {
+      const heartbeat = new Heartbeat(socket, options.heartbeat, options.role, () => this.#paused, (error) => this.destroy(error));
+      socket.on('pong', heartbeat.alive);
+      socket.on('ping', heartbeat.alive);
+      this.#heartbeat = heartbeat;
+    }
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  attach(handlers: LinkHandlers): void {
+    this.#handlers = handlers;
+    const early = this.#early;
+    this.#early = [];
+    for (const frame of early) handlers.onData(frame);
+    // The socket may have closed between accept/open and attach: report that now.
+    if (this.#closeInfo !== undefined) {
+      handlers.onClose(this.#closeInfo);
+      return;
+    }
+    if (!this.#paused) this.#socket.resume();
+  }
+
+  write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean {
+    // `binary: false`: a text frame, even for a Uint8Array (core only writes UTF-8).
+    this.#socket.send(chunk, { binary: false }, (error) => {
+      callback?.(error);
+      this.#maybeDrain();
+    });
+    if (this.#socket.bufferedAmount < this.#highWaterMark) return true;
+    this.#needDrain = true;
+    return false;
+  }
+
+  end(): void {
+    this.#socket.close(1000);
+  }
+
+  destroy(error?: Error): void {
+    this.#localClose ??= error === undefined ? {} : { error };
+    this.#socket.terminate();
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    if (this.#handlers !== undefined) this.#socket.resume();
+  }
+
+  // Each send callback checks the buffer: the last pending one runs once it is empty, so a
+  // `write()` that returned false is always followed by onDrain (or by onClose).
+  #maybeDrain(): void {
+    if (!this.#needDrain || this.#closeInfo !== undefined || this.#socket.bufferedAmount >= this.#highWaterMark) return;
+    this.#needDrain = false;
+    this.#handlers?.onDrain();
+  }
+
+  // Listeners are fields bound once per socket, not closures per frame.
+  #onMessage = (data: RawData): void => {
+    this.#heartbeat?.alive();
+    // With the default binaryType ('nodebuffer') `ws` always delivers one Buffer. Text and
+    // binary frames alike go to core as bytes: a binary frame is decoded as UTF-8 text.
+    const frame = data as Buffer;
+    if (this.#handlers === undefined) this.#early.push(frame);
+    else this.#handlers.onData(frame);
+  };
+
+  #onError = (error: Error): void => {
+    // Kept and reported through onClose: `ws` always emits 'close' after an 'error'.
+    this.#socketError ??= error;
+  };
+
+  #onClose = (code: number, reason: Buffer): void => {
+    this.#heartbeat?.stop();
+    this.#socket.off('message', this.#onMessage);
+    const local = this.#localClose;
+    const info: LinkCloseInfo =
+      local !== undefined ? { graceful: false, ...local } : closeInfo(code, reason.toString(), this.remoteAddress, this.#socketError);
+    this.#closeInfo = info;
+    this.#handlers?.onClose(info);
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * `listenStandalone()` and `listenAttached()`: the server side of the `ws` transport, on its own
+ * http server or on the user's, sharing its port. Both route `'upgrade'` events by path to a
+ * `noServer` WebSocketServer, so the two modes behave the same.
+ */
+import { ErrorCode, ProjError, type Link, type Listener } from '@proj/core';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
+import { WsLink } from './ws-link.js';
+
+/** The resolved options of a `ws()` transport, shared by dial and both listen modes. */
+export interface WsConfig {
+  path: string;
+  maxPayload: number;
+  perMessageDeflate: boolean | PerMessageDeflateOptions;
+  highWaterMark: number;
+  heartbeat: number;
+}
+
+/** `[::1]:8080` for IPv6, `127.0.0.1:8080` otherwise. */
+export function formatAddress(host: string | undefined, port: number | undefined): string {
+  const h = host ?? 'unknown';
+  return `${h.includes(':') ? `[${h}]` : h}:${port ?? 0}`;
+}
+
+/** The ws URL of a listening http server, or `''` while it does not listen on a port. */
+export function serverUrl(server: http.Server, path: string, secure: boolean): string {
+  const address = server.address();
+  if (address === null || typeof address === 'string') return '';
+  return `${secure ? 'wss' : 'ws'}://${formatAddress(address.address, address.port)}${path}`;
+}
+
+function pathOf(url: string | undefined): string {
+  const target = url ?? '/';
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
+}
+
+/** Answers an upgrade nobody handles instead of leaving the client hanging until its timeout. */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  // The http server has removed its own listeners from an upgraded socket: a reset while we
+  // answer would otherwise be an unhandled 'error'. Nothing to report: the request is refused.
+  socket.on('error', () => {});
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Routes `server`'s upgrades for `config.path` to `onLink`; returns the function that stops it. */
+function routeUpgrades(server: http.Server, config: WsConfig, onLink: (link: Link) => void): () => void {
+  let closed = false;
+  const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.maxPayload, perMessageDeflate: config.perMessageDeflate });
+  const accept = (socket: WebSocket, request: http.IncomingMessage): void => {
+    const link = new WsLink(socket, {
+      remoteAddress: formatAddress(request.socket.remoteAddress, request.socket.remotePort),
+      highWaterMark: config.highWaterMark,
+      heartbeat: config.heartbeat,
+      role: 'server',
+    });
+    // A handshake that was in flight when close() ran: stop accepting means not handing it on.
+    if (closed) link.destroy();
+    else onLink(link);
+  };
+  const onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (pathOf(request.url) === config.path) {
+      wss.handleUpgrade(request, socket, head, accept);
+      return;
+    }
+    // Another upgrade handler may own this path; if we are the only one, nobody would answer.
+    if (server.listenerCount('upgrade') === 1) refuseUpgrade(socket, '404 Not Found');
+  };
+  server.on('upgrade', onUpgrade);
+  return () => {
+    closed = true;
+    server.off('upgrade', onUpgrade);
+    wss.close();
+  };
+}
+
+/** Listens on its own http server; plain HTTP requests get `426 Upgrade Required`. */
+export function listenStandalone(host: string, port: number, config: WsConfig, onLink: (link: Link) => void): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer((_request, response) => {
+      response.writeHead(426, { 'Content-Type': 'text/plain', Connection: 'close' }).end('Upgrade Required');
+    });
+    const stop = routeUpgrades(server, config, onLink);
+    const onListenError = (cause: Error): void => {
+      stop();
+      reject(new ProjError(ErrorCode.LISTEN, `cannot listen on ws://${formatAddress(host, port)}${config.path}: ${cause.message}`, { cause }));
+    };
+    server.once('error', onListenError);
+    server.listen({ host, port }, () => {
+      server.off('error', onListenError);
+      // Errors after listening are accept failures (EMFILE and the like) that libuv retries;
+      // a listener here keeps them from crashing the process.
+      server.on('error', () => {});
+      const closed = new Promise<void>((done) => server.once('close', () => done()));
+      resolve({
+        address: serverUrl(server, config.path, false),
+        port: (server.address() as AddressInfo).port,
+        close(): Promise<void> {
+          stop();
+          // Resolves once upgraded sockets are gone too: they still count as the server's connections.
+          if (server.listening) server.close();
+          return closed;
+        },
+      });
+    });
+  });
+}
+
+/**
+ * Shares the user's http(s) server. `close()` only stops routing upgrades: the server, its
+ * HTTP app and established links are left alone (the registry closes links).
+ */
+export function listenAttached(server: http.Server, secure: boolean, config: WsConfig, onLink: (link: Link) => void): Promise<Listener> {
+  const stop = routeUpgrades(server, config, onLink);
+  return Promise.resolve({
+    // Getters: the user's server may start listening after serve() resolved.
+    get address(): string {
+      return serverUrl(server, config.path, secure);
+    },
+    get port(): number | undefined {
+      const address = server.address();
+      return address === null || typeof address === 'string' ? undefined : address.port;
+    },
+    close(): Promise<void> {
+      stop();
+      return Promise.resolve();
+    },
+  });
+}

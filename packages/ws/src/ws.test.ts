@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { ErrorCode } from '@proj/core';
+import { WebSocket, WebSocketServer } from 'ws';
+import { ws } from './index.js';
+import { attach, listen, once, until } from './test-helpers.js';
+
+const invalid = expect.objectContaining({ code: ErrorCode.INVALID_OPTION });
+
+/** A raw `ws` server on a free port, for peers that misbehave on purpose. */
+async function rawServer(options: ConstructorParameters<typeof WebSocketServer>[0] = {}): Promise<{ wss: WebSocketServer; port: number }> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
+  await once(wss, 'listening');
+  return { wss, port: (wss.address() as net.AddressInfo).port };
+}
+
+function closeRaw(wss: WebSocketServer): Promise<void> {
+  for (const client of wss.clients) client.terminate();
+  return new Promise((resolve) => wss.close(() => resolve()));
+}
+
+describe('ws()', () => {
+  it('validates its options', () => {
+    expect(() => ws({})).toThrow(invalid);
+    expect(() => ws({ port: 1, url: 'ws://x' })).toThrow(invalid);
+    expect(() => ws({ port: 70000 })).toThrow(invalid);
+    expect(() => ws({ port: 1, path: 'no-slash' })).toThrow(invalid);
+    expect(() => ws({ url: 'http://example.com' })).toThrow(invalid);
+    expect(() => ws({ url: 'not a url' })).toThrow(invalid);
+    expect(() => ws({ port: 1, heartbeat: -1 })).toThrow(invalid);
+    expect(() => ws({ port: 1, maxPayload: 0 })).toThrow(invalid);
+    expect(() => ws({ port: 1, highWaterMark: Number.NaN })).toThrow(invalid);
+    expect(() => ws({ port: 1, connectTimeout: 0 })).toThrow(invalid);
+  });
+
+  it('moves bytes both ways as text frames and reports addresses', async () => {
+    const { listener, links, port } = await listen({ path: '/feed' });
+    expect(listener.address).toBe(`ws://127.0.0.1:${port}/feed`);
+    const client = await ws({ port, path: '/feed' }).dial();
+    await until(() => links.length === 1);
+    const fromClient = attach(links[0]!);
+    const fromServer = attach(client);
+    expect(client.messageFramed).toBe(true);
+    expect(client.remoteAddress).toBe(`ws://127.0.0.1:${port}/feed`);
+    expect(links[0]!.remoteAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    client.write('{"a":1}\n{"b":2}\n');
+    links[0]!.write(Buffer.from('pong\n'));
+    await until(() => fromClient.text() === '{"a":1}\n{"b":2}\n' && fromServer.text() === 'pong\n');
+    expect(fromClient.frames).toHaveLength(1);
+    client.end();
+    expect(await fromServer.closed).toEqual({ graceful: true });
+    expect(await fromClient.closed).toEqual({ graceful: true });
+    await listener.close();
+  });
+
+  it('dials a url', async () => {
+    const { listener, links, port } = await listen();
+    const client = await ws({ url: `ws://127.0.0.1:${port}/` }).dial();
+    await until(() => links.length === 1);
+    expect(client.remoteAddress).toBe(`ws://127.0.0.1:${port}/`);
+    client.destroy();
+    await listener.close();
+  });
+
+  it('invokes write callbacks in order once the frames are written', async () => {
+    const { listener, links, port } = await listen();
+    const client = await ws({ port }).dial();
+    attach(client);
+    await until(() => links.length === 1);
+    attach(links[0]!);
+    const order: number[] = [];
+    for (let i = 0; i < 5; i++) client.write(`${i}\n`, (error) => order.push(error == null ? i : -1));
+    await until(() => order.length === 5);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    client.destroy();
+    const late = new Promise<Error | null | undefined>((resolve) => client.write('late\n', resolve));
+    await expect(late).resolves.toBeInstanceOf(Error);
+    await listener.close();
+  });
+
+  it('wraps ECONNREFUSED as PROJ_ERR_CONNECT with the native error as cause', async () => {
+    const { listener, port } = await listen();
+    await listener.close();
+    const err = await ws({ port }).dial().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.CONNECT, cause: { code: 'ECONNREFUSED' } });
+  });
+
+  it('wraps a refused handshake (404 on another path) as PROJ_ERR_CONNECT with the status', async () => {
+    const { listener, port } = await listen({ path: '/ws' });
+    const err = await ws({ port, path: '/other' }).dial().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.CONNECT, cause: { statusCode: 404 } });
+    await listener.close();
+  });
+
+  it('wraps a handshake timeout as PROJ_ERR_CONNECT and aborts a pending dial', async () => {
+    const sockets: net.Socket[] = [];
+    // Accepts and reads, never answers.
+    const silent = net.createServer((socket) => sockets.push(socket.resume()));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const timedOut = await ws({ port, connectTimeout: 50 }).dial().catch((e: unknown) => e);
+    expect(timedOut).toMatchObject({ code: ErrorCode.CONNECT, cause: { message: expect.stringContaining('timed out') } });
+
+    const controller = new AbortController();
+    const dialing = ws({ port }).dial(controller.signal).catch((e: unknown) => e);
+    await until(() => sockets.length === 2);
+    const gone = once(sockets[1]!, 'close');
+    controller.abort();
+    expect(await dialing).toMatchObject({ code: ErrorCode.ABORTED });
+    await gone; // the half-open socket was terminated
+
+    const aborted = AbortSignal.abort();
+    await expect(ws({ port }).dial(aborted)).rejects.toMatchObject({ code: ErrorCode.ABORTED });
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('wraps EADDRINUSE as PROJ_ERR_LISTEN; a url-only transport cannot listen', async () => {
+    const { listener, port } = await listen();
+    const err = await ws({ port }).listen(() => {}).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.LISTEN, cause: { code: 'EADDRINUSE' } });
+    await expect(ws({ url: 'ws://127.0.0.1:1/' }).listen(() => {})).rejects.toMatchObject({ code: ErrorCode.LISTEN });
+    await listener.close();
+  });
+
+  it('answers plain HTTP on a standalone server with 426', async () => {
+    const { listener, port } = await listen();
+    const response = await fetch(`http://127.0.0.1:${port}/`);
+    expect(response.status).toBe(426);
+    await listener.close();
+  });
+
+  it('maps a peer terminate (1006) to PROJ_ERR_CONNECTION_RESET', async () => {
+    const { listener, links, port } = await listen();
+    const client = attach(await ws({ port }).dial());
+    await until(() => links.length === 1);
+    attach(links[0]!);
+    links[0]!.destroy();
+    const info = await client.closed;
+    expect(info).toMatchObject({ graceful: false, error: { code: ErrorCode.CONNECTION_RESET, details: { closeCode: 1006 } } });
+    await listener.close();
+  });
+
+  it('maps other close codes to PROJ_ERR_TRANSPORT with closeCode and reason; 1001 is graceful', async () => {
+    const { wss, port } = await rawServer();
+    wss.on('connection', (socket, request) => socket.close(request.url === '/away' ? 1001 : 1011, 'boom'));
+    const failed = attach(await ws({ port }).dial());
+    expect(await failed.closed).toMatchObject({ graceful: false, error: { code: ErrorCode.TRANSPORT, details: { closeCode: 1011, reason: 'boom' } } });
+    const away = attach(await ws({ port, path: '/away' }).dial());
+    expect(await away.closed).toEqual({ graceful: true });
+    await closeRaw(wss);
+  });
+
+  it('closes with 1009 on a frame above maxPayload, PROJ_ERR_TRANSPORT on both sides', async () => {
+    const { listener, links, port } = await listen({ maxPayload: 1024 });
+    const client = await ws({ port }).dial();
+    const fromServer = attach(client);
+    await until(() => links.length === 1);
+    const fromClient = attach(links[0]!);
+    client.write(`${'x'.repeat(2000)}\n`);
+    expect(await fromClient.closed).toMatchObject({
+      graceful: false,
+      error: { code: ErrorCode.TRANSPORT, details: { closeCode: 1009 }, cause: { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' } },
+    });
+    expect(await fromServer.closed).toMatchObject({ graceful: false, error: { code: ErrorCode.TRANSPORT, details: { closeCode: 1009 } } });
+    expect(fromClient.text()).toBe('');
+    await listener.close();
+  });
+
+  it('returns false from write() under backpressure and calls onDrain', async () => {
+    const { wss, port } = await rawServer();
+    const peers: WebSocket[] = [];
+    wss.on('connection', (socket) => {
+      socket.pause(); // a peer that does not read
+      peers.push(socket);
+    });
+    const link = await ws({ port }).dial();
+    const seen = attach(link);
+    const chunk = 'x'.repeat(64 * 1024);
+    let writes = 0;
+    while (link.write(chunk)) if (++writes > 10_000) throw new Error('no backpressure after 640 MiB');
+    expect(link.bufferedAmount).toBeGreaterThanOrEqual(64 * 1024);
+    await until(() => peers.length === 1);
+    peers[0]!.resume();
+    await until(() => seen.drains() === 1);
+    link.destroy();
+    await closeRaw(wss);
+  });
+
+  it('close() on a standalone listener resolves once accepted links are gone', async () => {
+    const { listener, links, port } = await listen();
+    attach(await ws({ port }).dial());
+    await until(() => links.length === 1);
+    attach(links[0]!);
+    let closed = false;
+    const closing = listener.close().then(() => (closed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    await expect(ws({ port }).dial()).rejects.toMatchObject({ code: ErrorCode.CONNECT });
+    links[0]!.destroy();
+    await closing;
+    expect(closed).toBe(true);
+  });
+});
