@@ -12,8 +12,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { serve, type Server } from '@proj/core';
 import { ws } from '@proj/ws';
-import { freePort } from './ports.js';
-import { until } from './wait.js';
+import { freePort, until } from '@proj/testing';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // This machine has no internet: flags that stop Chromium's own background connections.

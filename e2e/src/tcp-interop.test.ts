@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream';
 import ndjson from 'ndjson';
 import { connect, serve } from '@proj/core';
 import { tcp } from '@proj/tcp';
-import { nextEvent, until } from './wait.js';
+import { nextEvent, until } from '@proj/testing';
 
 describe('tcp interop with plain NDJSON peers', () => {
   it('receives exactly two objects from {"good": 1234}\\r\\n{"good": 4567}\\n\\n in one write', async () => {

@@ -1,5 +1,5 @@
 import { tcp } from '@proj/tcp';
-import { freePort } from './ports.js';
+import { freePort } from '@proj/testing';
 import { transportSuite } from './transport-suite.js';
 
 transportSuite({ name: 'tcp', endpoint: async () => tcp({ port: await freePort() }) });

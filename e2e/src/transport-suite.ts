@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, afterEach } from 'vitest';
 import { connect, serve, ErrorCode, type Client, type Server, type Transport, type Link } from '@proj/core';
-import { liveHandles, nextEvent, until } from './wait.js';
+import { liveHandles, nextEvent, until } from '@proj/testing';
 
 /** Makes endpoints for one transport. */
 export interface TransportFactory {

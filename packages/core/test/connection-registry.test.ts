@@ -1,6 +1,6 @@
 import { describe, expect, it, vi, afterEach } from 'vitest';
 import { connect, memory, serve, ErrorCode, ConnectionRegistry, type Peer } from '../src/index.js';
-import { nextEvent, until } from './helpers.js';
+import { nextEvent, until } from '@proj/testing';
 
 const fast = { initialDelay: 5, maxDelay: 20, jitter: 'none' as const };
 afterEach(() => vi.useRealTimers());

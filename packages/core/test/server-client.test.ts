@@ -1,7 +1,7 @@
 import { describe, expect, it, vi, afterEach } from 'vitest';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { connect, memory, serve, ErrorCode, diagnosticChannels, type Client, type Server, type Link } from '../src/index.js';
-import { collect, nextEvent, until } from './helpers.js';
+import { collect, nextEvent, until } from '@proj/testing';
 
 const fast = { initialDelay: 5, maxDelay: 20, jitter: 'none' as const };
 const cleanup: Array<() => Promise<unknown>> = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connect, memory, serve, ErrorCode, type Link, type Transport } from '../src/index.js';
-import { nextEvent, until } from './helpers.js';
+import { nextEvent, until } from '@proj/testing';
 
 /** A link whose writes fail, once `state.fail` is set, the way a socket's do after the peer's RST. */
 function failable(link: Link, state: { fail: boolean }): Link {

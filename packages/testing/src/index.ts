@@ -1,0 +1,68 @@
+/**
+ * Synchronisation for tests by events and polling with a deadline: never a sleep as
+ * synchronisation, never a wall-clock assertion.
+ */
+import net from 'node:net';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Listener = (...args: any[]) => void;
+
+/** Anything with typed `on`/`off` (a TypedEmitter from @proj/core), typed structurally to avoid a dependency. */
+export interface EventSource<E> {
+  eventTypes?: E;
+  on<K extends keyof E>(event: K, listener: E[K]): unknown;
+  off<K extends keyof E>(event: K, listener: E[K]): unknown;
+}
+
+/** Resolves with the arguments of the next `event`, or rejects after `ms`. */
+export function nextEvent<E extends { [K in keyof E]: Listener }, K extends keyof E & string>(emitter: EventSource<E>, event: K, ms = 10_000): Promise<Parameters<E[K]>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`timed out after ${ms} ms waiting for '${event}'`));
+    }, ms);
+    const listener = ((...args: Parameters<E[K]>) => {
+      clearTimeout(timer);
+      emitter.off(event, listener);
+      resolve(args);
+    }) as E[K];
+    emitter.on(event, listener);
+  });
+}
+
+/** Polls `predicate` about every millisecond until it holds, or rejects after `ms`. */
+export async function until(predicate: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** A loopback port that was free a moment ago: lets a client start before its server exists. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Handles that would keep a process alive (sockets, servers, pipes, timers), counted by type. */
+export function liveHandles(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of process.getActiveResourcesInfo()) {
+    if (/^(TCP|Pipe|Timeout|Immediate)/.test(type)) counts[type] = (counts[type] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Collects every `message` of a channel-like emitter. */
+export function collect(emitter: { on(event: 'message', fn: (value: unknown) => void): unknown }): unknown[] {
+  const out: unknown[] = [];
+  emitter.on('message', (value) => out.push(value));
+  return out;
+}
