@@ -1,89 +1,24 @@
 /**
  * The channel: what a server-side peer and a client share. It binds a link to NDJSON framing,
- * coalesces sends into one write per tick, applies backpressure in both directions, and keeps
- * counters. Subclasses decide what a closed link means (a peer is gone; a client reconnects).
+ * coalesces sends into one write per tick, applies backpressure in both directions, keeps
+ * counters, and (opt-in) watches liveness. Subclasses decide what a closed link means (a peer is
+ * gone; a client reconnects).
  */
+import type { ChannelEvents, ChannelOptions, ChannelStats, DisconnectInfo, DisconnectReason } from './channel-types.js';
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
+import { Heartbeat } from './heartbeat.js';
+import { Inflight } from './inflight.js';
 import { MessageIterator } from './message-iterator.js';
-import type { ConnectionState } from './reconnect-engine.js';
 import { DEFAULT_MAX_LINE_BYTES, NdjsonDecoder } from './ndjson-decoder.js';
 import { encodeLine } from './ndjson-encoder.js';
-import { SendQueue, type Batch, type DroppedInfo, type SendQueueLimits } from './send-queue.js';
+import type { ConnectionState } from './reconnect-engine.js';
+import { SendQueue, type DroppedInfo } from './send-queue.js';
 import type { Link, LinkCloseInfo, LinkHandlers } from './transport.js';
 import { TypedEmitter, type EventMap } from './typed-emitter.js';
 
-/** Why a connection ended. */
-export type DisconnectReason =
-  /** This side called `end()`. */
-  | 'local-end'
-  /** This side called `destroy()`. */
-  | 'local-destroy'
-  /** The peer closed in an orderly way (TCP FIN, WebSocket 1000). */
-  | 'remote-end'
-  /** The peer tore the connection down (TCP RST, WebSocket 1006). */
-  | 'remote-reset'
-  /** A transport error; see `error`. */
-  | 'error'
-  /** The server closed a connection that was idle for `idleTimeout` ms. */
-  | 'idle-timeout'
-  /** The server refused the connection (`maxConnections`). */
-  | 'refused'
-  /** Closed because of a framing error while `closeOnMalformed` is set. */
-  | 'malformed';
-
-/** Payload of the `disconnect` event. */
-export interface DisconnectInfo {
-  reason: DisconnectReason;
-  /** The error behind the disconnect, when there is one. */
-  error?: ProjError;
-}
-
+export type { ChannelEvents, ChannelOptions, ChannelStats, DisconnectInfo, DisconnectReason } from './channel-types.js';
 /** Connection states (a peer is only ever `open` or `closed`; a client goes through all of them). */
 export type { ConnectionState };
-
-/** Counters of one channel. Bytes are UTF-8 bytes on the wire, newlines included. */
-export interface ChannelStats {
-  /** Messages decoded from the peer. */
-  messagesIn: number;
-  /** Messages handed to the transport. */
-  messagesOut: number;
-  /** Bytes received. */
-  bytesIn: number;
-  /** Bytes handed to the transport. */
-  bytesOut: number;
-  /** Malformed or oversize lines received. */
-  malformed: number;
-  /** Messages discarded by an overflow policy or a close with unsent data (each reported by a `dropped` event). */
-  dropped: number;
-  /** Write calls made to the transport (one per coalesced batch). */
-  writes: number;
-}
-
-/** Options every channel takes (client and server side). */
-export interface ChannelOptions extends SendQueueLimits {
-  /** Longest accepted incoming line, in bytes; longer lines are discarded and reported. @default 1048576 (1 MiB) */
-  maxLineBytes?: number;
-  /** Queued bytes above which `send()` returns `false` (wait for `drain`). @default 65536 (64 KiB) */
-  highWaterMark?: number;
-  /** Messages waiting in an async iterator above which reading from the transport pauses. @default 1024 */
-  readHighWaterMark?: number;
-  /** Close the connection on a malformed or oversize line instead of reporting it and continuing. @default false */
-  closeOnMalformed?: boolean;
-}
-
-/** Events every channel emits. */
-export interface ChannelEvents {
-  /** A message arrived (any JSON value, `null` included). */
-  message: (value: unknown) => void;
-  /** A malformed (`PROJ_ERR_MALFORMED_LINE`) or oversize (`PROJ_ERR_LINE_TOO_LONG`) line arrived. */
-  malformed: (error: ProjError) => void;
-  /** Queued messages were discarded; `error.code` is `PROJ_ERR_DROPPED`. */
-  dropped: (info: DroppedInfo) => void;
-  /** After `send()` returned `false`: the queue is below `highWaterMark` again. */
-  drain: () => void;
-  /** A connection ended. */
-  disconnect: (info: DisconnectInfo) => void;
-}
 
 type Emit = (event: string, ...args: unknown[]) => boolean;
 
@@ -100,9 +35,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   abstract readonly state: ConnectionState;
 
   #link: Link | undefined;
-  #linkClosing: DisconnectReason | undefined;
+  /** Set when this side started closing the current link: the disconnect it will report. */
+  #closing: DisconnectInfo | undefined;
   #lastActivity = Date.now();
+  #lastMessageAt = Date.now();
   readonly #queue: SendQueue;
+  readonly #inflight = new Inflight();
+  readonly #heartbeat: Heartbeat;
   readonly #maxLineBytes: number;
   readonly #highWaterMark: number;
   readonly #readHighWaterMark: number;
@@ -112,10 +51,10 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   #needDrain = false;
   #finished = false;
   #iterators = new Set<MessageIterator>();
-  #readPaused = false;
+  #iteratorHold = false;
+  /** Reasons reading is paused (a lagging iterator, a pending authentication): paused while > 0. */
+  #readHolds = 0;
   #flushWaiters: Array<{ resolve: () => void; reject: (err: ProjError) => void }> = [];
-  /** Batches written on the current link that the transport has not yet confirmed, oldest first. */
-  #inflight: InflightBatch[] = [];
 
   constructor(options: ChannelOptions = {}) {
     super();
@@ -127,11 +66,25 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     checkNumber('maxLineBytes', this.#maxLineBytes, 1);
     checkNumber('highWaterMark', this.#highWaterMark, 0);
     checkNumber('readHighWaterMark', this.#readHighWaterMark, 1);
+    const interval = options.heartbeatInterval ?? 0;
+    this.#heartbeat = new Heartbeat(interval, options.heartbeatTimeout ?? 0, {
+      lastReceived: () => this.#lastActivity,
+      ping: () => this.#ping(),
+      dead: (silentFor) => {
+        const error = new ProjError(ErrorCode.HEARTBEAT_TIMEOUT, `nothing received from ${this.id} for ${silentFor} ms`, { details: { connection: this.id, silentFor } });
+        this.destroyLink('heartbeat-timeout', error);
+      },
+    });
   }
 
-  /** When data last arrived from the peer (ms since the epoch). */
+  /** When data (messages or heartbeats) last arrived from the peer (ms since the epoch). */
   get lastActivity(): number {
     return this.#lastActivity;
+  }
+
+  /** When a message last arrived from the peer (ms since the epoch); heartbeats do not count. */
+  get lastMessageAt(): number {
+    return this.#lastMessageAt;
   }
 
   /** Messages queued and not yet handed to the transport. */
@@ -198,7 +151,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   /** Binds a freshly established link. */
   protected attachLink(link: Link): void {
     this.#link = link;
-    this.#linkClosing = undefined;
+    this.#closing = undefined;
     this.#blocked = false;
     this.#lastActivity = Date.now();
     const decoder = new NdjsonDecoder({
@@ -211,10 +164,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const handlers: LinkHandlers = {
       onData: (chunk) => {
         if (this.#link !== link) return;
-        this.#lastActivity = Date.now();
+        const now = Date.now();
+        this.#lastActivity = now;
         this.stats.bytesIn += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+        const before = this.stats.messagesIn;
         decoder.push(chunk);
         if (framed) decoder.flush();
+        if (this.stats.messagesIn !== before) this.#lastMessageAt = now;
       },
       onDrain: () => {
         if (this.#link !== link) return;
@@ -224,7 +180,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       onClose: (info) => this.#onLinkClose(link, decoder, info),
     };
     link.attach(handlers);
-    if (this.#readPaused) link.pause();
+    if (this.#readHolds > 0) link.pause();
+    this.#heartbeat.start();
     if (this.#queue.length > 0 && !this.#flushScheduled) {
       this.#flushScheduled = true;
       scheduleTick(this.#flush);
@@ -243,20 +200,31 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * Gracefully closes the current link: queued messages are written first (ignoring
    * backpressure: the transport buffers them and sends them before its FIN).
    */
-  protected endLink(reason: DisconnectReason = 'local-end'): void {
+  protected endLink(reason: DisconnectReason = 'local-end', error?: ProjError): void {
     const link = this.#link;
-    if (link === undefined || this.#linkClosing !== undefined) return;
-    this.#linkClosing = reason;
+    if (link === undefined || this.#closing !== undefined) return;
+    this.#closing = error === undefined ? { reason } : { reason, error };
     if (this.#queue.length > 0) this.#write(link);
     link.end();
   }
 
   /** Abruptly closes the current link; queued messages stay queued (a client may resend them). */
-  protected destroyLink(reason: DisconnectReason = 'local-destroy', error?: Error): void {
+  protected destroyLink(reason: DisconnectReason = 'local-destroy', error?: ProjError): void {
     const link = this.#link;
     if (link === undefined) return;
-    if (this.#linkClosing === undefined || this.#linkClosing === 'local-end') this.#linkClosing = reason;
+    // An abrupt close overrides a graceful one in progress (its reason is the more telling one).
+    if (this.#closing === undefined || this.#closing.reason === 'local-end') this.#closing = error === undefined ? { reason } : { reason, error };
     link.destroy(error);
+  }
+
+  /** Pauses reading until a matching {@link Channel.releaseReading}; holds nest. */
+  protected holdReading(): void {
+    if (this.#readHolds++ === 0) this.#link?.pause();
+  }
+
+  /** Releases one {@link Channel.holdReading}. */
+  protected releaseReading(): void {
+    if (this.#readHolds > 0 && --this.#readHolds === 0) this.#link?.resume();
   }
 
   /** Reports queued messages that will never be sent, and empties the queue. */
@@ -276,6 +244,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   protected finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#heartbeat.stop();
     for (const iterator of this.#iterators) iterator.finish();
     this.#iterators.clear();
     this.#settleFlushWaiters();
@@ -293,19 +262,19 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (this.#iterators.size === 0) return;
     for (const iterator of this.#iterators) {
       iterator.push(value);
-      if (iterator.backlog >= this.#readHighWaterMark && !this.#readPaused) {
-        this.#readPaused = true;
-        this.#link?.pause();
+      if (iterator.backlog >= this.#readHighWaterMark && !this.#iteratorHold) {
+        this.#iteratorHold = true;
+        this.holdReading();
       }
     }
   }
 
   #onIteratorPull = (): void => {
-    if (!this.#readPaused) return;
+    if (!this.#iteratorHold) return;
     const low = this.#readHighWaterMark / 2;
     for (const iterator of this.#iterators) if (iterator.backlog > low) return;
-    this.#readPaused = false;
-    this.#link?.resume();
+    this.#iteratorHold = false;
+    this.releaseReading();
   };
 
   #onIteratorReturn = (iterator: MessageIterator): void => {
@@ -316,19 +285,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   #onMalformed(link: Link, error: ProjError): void {
     this.stats.malformed++;
     this.fire('malformed', error);
-    if (this.#closeOnMalformed && this.#link === link) {
-      this.#linkClosing = 'malformed';
-      this.#malformedError = error;
-      link.destroy(error);
-    }
+    if (this.#closeOnMalformed && this.#link === link) this.destroyLink('malformed', error);
   }
-
-  #malformedError: ProjError | undefined;
 
   #flush = (): void => {
     this.#flushScheduled = false;
     const link = this.#link;
-    if (link === undefined || this.#blocked || this.#linkClosing !== undefined) return;
+    if (link === undefined || this.#blocked || this.#closing !== undefined) return;
     if (this.#queue.length > 0) this.#write(link);
     if (!this.#blocked && this.#needDrain) {
       this.#needDrain = false;
@@ -338,18 +301,20 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   };
 
   #write(link: Link): void {
-    const batch: InflightBatch = { ...this.#queue.take(), confirmed: false };
+    const batch = this.#queue.take();
     this.stats.messagesOut += batch.messages;
     this.stats.bytesOut += batch.bytes;
     this.stats.writes++;
-    const inflight = this.#inflight;
-    inflight.push(batch);
-    const written = link.write(batch.data, (error) => {
-      if (error !== undefined && error !== null) return; // stays unconfirmed: handled at close
-      batch.confirmed = true;
-      while (inflight.length > 0 && inflight[0]!.confirmed) inflight.shift();
-    });
-    if (!written) this.#blocked = true;
+    this.#heartbeat.sent();
+    if (!link.write(batch.data, this.#inflight.track(batch))) this.#blocked = true;
+  }
+
+  /** A blank line: every NDJSON reader skips it. Not sent when data is pending anyway. */
+  #ping(): void {
+    const link = this.#link;
+    if (link === undefined || this.#blocked || this.#closing !== undefined || this.#queue.length > 0) return;
+    this.stats.bytesOut += 1;
+    if (!link.write('\n')) this.#blocked = true;
   }
 
   /**
@@ -358,14 +323,11 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * transport did accept before a reset may still be lost: TCP gives no delivery receipt.
    */
   #recoverUnconfirmed(): void {
-    const unconfirmed: Batch[] = [];
-    for (const batch of this.#inflight) {
-      if (batch.confirmed) continue;
-      unconfirmed.push({ data: batch.data, bytes: batch.bytes, messages: batch.messages });
+    const unconfirmed = this.#inflight.takeUnconfirmed();
+    for (const batch of unconfirmed) {
       this.stats.messagesOut -= batch.messages;
       this.stats.bytesOut -= batch.bytes;
     }
-    this.#inflight = [];
     this.#queue.requeue(unconfirmed);
   }
 
@@ -390,27 +352,20 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     // (`printf '{"a":1}' | nc` must deliver it). After an abrupt close it is a fragment.
     if (info.graceful) decoder.flush();
     else decoder.reset();
-    const local = this.#linkClosing;
+    this.#heartbeat.stop();
     this.#recoverUnconfirmed();
+    const closing = this.#closing;
     this.#link = undefined;
-    this.#linkClosing = undefined;
+    this.#closing = undefined;
     this.#blocked = false;
-    let disconnect: DisconnectInfo;
-    if (local === 'malformed') disconnect = { reason: 'malformed', ...(this.#malformedError ? { error: this.#malformedError } : {}) };
-    else if (local !== undefined) disconnect = { reason: local };
-    else if (info.graceful) disconnect = { reason: 'remote-end' };
-    else disconnect = classifyAbrupt(info.error);
-    this.#malformedError = undefined;
-    this.linkClosed(disconnect);
+    this.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)));
   }
-}
-
-interface InflightBatch extends Batch {
-  confirmed: boolean;
 }
 
 function classifyAbrupt(error: Error | undefined): DisconnectInfo {
   if (error === undefined) return { reason: 'remote-reset' };
   const projError = error instanceof ProjError ? error : new ProjError(ErrorCode.TRANSPORT, error.message, { cause: error });
-  return { reason: projError.code === ErrorCode.CONNECTION_RESET ? 'remote-reset' : 'error', error: projError };
+  const reason: DisconnectReason =
+    projError.code === ErrorCode.CONNECTION_RESET ? 'remote-reset' : projError.code === ErrorCode.HEARTBEAT_TIMEOUT ? 'heartbeat-timeout' : 'error';
+  return { reason, error: projError };
 }

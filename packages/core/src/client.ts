@@ -191,29 +191,25 @@ export class Client extends Channel<ClientEvents> {
     if (!this.#firstMessage) return true;
     this.#firstMessage = false;
     if (isRefusal(value)) {
-      // The server is full: not a message for the application, and not a healthy connection.
-      this.#refusal = new ProjError(ErrorCode.MAX_CONNECTIONS, `server refused the connection: ${value.reason}`, { details: { connection: this.id } });
-      this.destroyLink('refused', this.#refusal);
+      // The server refused us (full, or not authorized): not a message for the application, and
+      // not a healthy connection, so the backoff keeps growing.
+      const code = value.code === ErrorCode.UNAUTHORIZED ? ErrorCode.UNAUTHORIZED : ErrorCode.MAX_CONNECTIONS;
+      this.destroyLink('refused', new ProjError(code, `server refused the connection: ${value.reason}`, { details: { connection: this.id } }));
       return false;
     }
     this.#engine.markHealthy();
     return true;
   }
 
-  #refusal: ProjError | undefined;
-
   protected override linkClosed(info: DisconnectInfo): void {
-    const refusal = this.#refusal;
-    this.#refusal = undefined;
-    const disconnect: DisconnectInfo = info.reason === 'refused' && refusal !== undefined ? { reason: 'refused', error: refusal } : info;
-    publish(diagnosticChannels.clientDisconnect, () => ({ client: this, ...disconnect }));
-    this.fire('disconnect', disconnect);
+    publish(diagnosticChannels.clientDisconnect, () => ({ client: this, ...info }));
+    this.fire('disconnect', info);
     if (this.#stopping !== undefined) {
       this.#finishClient('closed', `client ${this.#stopping === 'end' ? 'ended' : 'destroyed'}`);
     } else if (!this.#reconnect) {
       this.#finishClient('closed', 'connection closed and reconnect is disabled');
     } else {
-      this.#engine.linkClosed(disconnect.error);
+      this.#engine.linkClosed(info.error);
     }
   }
 

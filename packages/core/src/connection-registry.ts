@@ -12,7 +12,7 @@ import type { Peer } from './peer.js';
 export interface RegistryOptions {
   /** Peers accepted at once; further connections are refused with `PROJ_ERR_MAX_CONNECTIONS`. @default Infinity */
   maxConnections?: number;
-  /** ms without incoming data after which a peer is closed with reason `idle-timeout`; 0 disables. @default 0 */
+  /** ms without an incoming message (heartbeats do not count) after which a peer is closed with reason `idle-timeout`; 0 disables. @default 0 */
   idleTimeout?: number;
   /** How an idle peer is closed: `end` (graceful) or `destroy` (abrupt). @default 'end' */
   idleAction?: 'end' | 'destroy';
@@ -151,7 +151,7 @@ export class ConnectionRegistry implements Iterable<Peer> {
   #armIdle(peer: Peer, delay: number): void {
     const timer = setTimeout(() => {
       if (!this.#peers.has(peer.id)) return;
-      const idleFor = Date.now() - peer.lastActivity;
+      const idleFor = Date.now() - peer.lastMessageAt;
       if (idleFor >= this.idleTimeout) {
         this.#idleTimers.delete(peer.id);
         if (this.idleAction === 'end') void peer.end('idle-timeout');

@@ -1,7 +1,7 @@
 /**
- * The one control line @proj itself puts on the wire: a server at `maxConnections` writes it
- * before closing, so the client learns why instead of seeing a bare close. A plain NDJSON peer
- * simply receives it as an ordinary JSON object.
+ * The one control line @proj itself puts on the wire: a server that refuses a connection (at
+ * `maxConnections`, or rejected by `authenticate`) writes it before closing, so the client learns
+ * why instead of seeing a bare close. A plain NDJSON peer simply receives an ordinary JSON object.
  */
 import { ErrorCode } from './errors.js';
 import { encodeLine } from './ndjson-encoder.js';
@@ -10,7 +10,12 @@ import { encodeLine } from './ndjson-encoder.js';
 export const CONTROL_KEY = '$proj';
 
 /** The refusal line a full server sends before closing. */
-export const REFUSED_LINE = encodeLine({ [CONTROL_KEY]: 'refused', code: ErrorCode.MAX_CONNECTIONS, reason: 'server is at its maximum number of connections' });
+export const REFUSED_LINE = refusalLine(ErrorCode.MAX_CONNECTIONS, 'server is at its maximum number of connections');
+
+/** A refusal line: `{"$proj":"refused","code":…,"reason":…}`. */
+export function refusalLine(code: string, reason: string): string {
+  return encodeLine({ [CONTROL_KEY]: 'refused', code, reason });
+}
 
 /** True when `value` is the refusal control object. */
 export function isRefusal(value: unknown): value is { code: string; reason: string } {

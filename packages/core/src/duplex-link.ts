@@ -34,6 +34,8 @@ export interface DuplexLinkOptions {
    * (TCP RST). @default the stream's `destroy()`
    */
   abort?: () => void;
+  /** What the handshake established (TLS: `{ authorized, peerCertificate, … }`), exposed as `Link.handshake`. */
+  handshake?: Readonly<Record<string, unknown>>;
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
@@ -47,6 +49,7 @@ export function wrapStreamError(error: Error & { code?: string }, remoteAddress:
 export class DuplexLink implements Link {
   readonly transport: string;
   readonly remoteAddress: string;
+  readonly handshake: Readonly<Record<string, unknown>> | undefined;
   readonly #stream: DuplexLike;
   readonly #abort: () => void;
   #handlers: LinkHandlers | undefined;
@@ -57,6 +60,7 @@ export class DuplexLink implements Link {
     this.#stream = stream;
     this.transport = options.transport;
     this.remoteAddress = options.remoteAddress;
+    this.handshake = options.handshake;
     this.#abort = options.abort ?? (() => stream.destroy());
     // Listen for errors and close from the start: a reset before attach() must not crash.
     stream.on('error', this.#onError);

@@ -31,6 +31,10 @@ export const ErrorCode = {
   MAX_CONNECTIONS: 'PROJ_ERR_MAX_CONNECTIONS',
   /** A connection saw no traffic for `idleTimeout` ms and was closed. */
   IDLE_TIMEOUT: 'PROJ_ERR_IDLE_TIMEOUT',
+  /** No data arrived within `heartbeatTimeout` ms (a half-open or silent connection); it was destroyed. */
+  HEARTBEAT_TIMEOUT: 'PROJ_ERR_HEARTBEAT_TIMEOUT',
+  /** The server's `authenticate` hook rejected the connection, threw, or did not answer within `authTimeout` ms. */
+  UNAUTHORIZED: 'PROJ_ERR_UNAUTHORIZED',
   /** The reconnect policy gave up (maximum attempts or time budget reached). */
   RECONNECT_FAILED: 'PROJ_ERR_RECONNECT_FAILED',
   /** A message handler threw or rejected. `cause` is what it threw. */

@@ -11,6 +11,8 @@ export interface MemoryLinkOptions {
   highWaterMark?: number;
   /** Behave like a message-oriented transport (WebSocket): each write arrives as one frame. @default false */
   messageFramed?: boolean;
+  /** `Link.handshake` of server-side links, to test an `authenticate` hook as if over ws or TLS. @default undefined */
+  handshake?: Readonly<Record<string, unknown>>;
 }
 
 type Chunk = Uint8Array | string;
@@ -30,6 +32,7 @@ class MemoryLink implements Link {
   readonly #highWaterMark: number;
 
   readonly messageFramed: boolean;
+  handshake: Readonly<Record<string, unknown>> | undefined;
 
   constructor(readonly remoteAddress: string, highWaterMark: number, messageFramed: boolean) {
     this.#highWaterMark = highWaterMark;
@@ -170,6 +173,7 @@ export function memory(options: MemoryLinkOptions = {}): Transport {
         return Promise.reject(new ProjError(ErrorCode.CONNECT, `cannot connect to memory:${id}`, { cause }));
       }
       const [client, server] = createLinkPair(options);
+      if (options.handshake !== undefined) (server as MemoryLink).handshake = options.handshake;
       return Promise.resolve().then(() => {
         accept(server);
         return client;

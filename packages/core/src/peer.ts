@@ -26,6 +26,8 @@ export class Peer extends Channel<PeerEvents> {
   readonly remoteAddress: string;
   /** When the connection was accepted (ms since the epoch). */
   readonly connectedAt: number;
+  /** What the transport learned while connecting (WebSocket upgrade `url`/`headers`, TLS peer certificate); `{}` for plain tcp/unix. */
+  readonly handshake: Readonly<Record<string, unknown>>;
   /** Your metadata for this peer (a user name, a session): the registry keeps it with the peer. */
   readonly data: Record<string, unknown> = {};
   #state: ConnectionState = 'open';
@@ -40,6 +42,7 @@ export class Peer extends Channel<PeerEvents> {
     this.transport = link.transport;
     this.remoteAddress = link.remoteAddress;
     this.connectedAt = Date.now();
+    this.handshake = link.handshake ?? {};
     this.#hooks = hooks;
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.attachLink(link);
@@ -70,6 +73,23 @@ export class Peer extends Channel<PeerEvents> {
   /** @internal Queue a line encoded once for many peers (broadcast). */
   sendEncoded(line: string): boolean {
     return this.sendLine(line);
+  }
+
+  /** @internal Pauses reading (authentication pending); holds nest. */
+  override holdReading(): void {
+    super.holdReading();
+  }
+
+  /** @internal Releases one {@link Peer.holdReading}. */
+  override releaseReading(): void {
+    super.releaseReading();
+  }
+
+  /** @internal Refuses the connection: the refusal line, then a graceful end with reason `refused`. */
+  refuse(line: string, error: ProjError): Promise<DisconnectInfo> {
+    this.sendLine(line);
+    this.endLink('refused', error);
+    return this.#closed;
   }
 
   /** @internal A broadcast skipped this peer because its queue was full: report it as dropped. */

@@ -20,5 +20,6 @@ export type { OverflowPolicy, SendQueueLimits, DroppedInfo } from './send-queue.
 export { Peer, type PeerEvents } from './peer.js';
 export { ConnectionRegistry, type RegistryOptions, type BroadcastOptions, type BroadcastResult } from './connection-registry.js';
 export { Client, connect, type ClientOptions, type ClientEvents, type ConnectInfo, type ReconnectingInfo } from './client.js';
+export type { AuthRequest, Authenticate, AuthOptions } from './gatekeeper.js';
 export { Server, serve, type ServeOptions, type ServerEvents, type ServerStats, type MessageHandler } from './server.js';
 export { diagnosticChannels } from './diagnostics.js';

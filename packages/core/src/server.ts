@@ -4,9 +4,10 @@
  */
 import type { ChannelOptions, DisconnectInfo } from './channel.js';
 import { ConnectionRegistry, type BroadcastOptions, type BroadcastResult, type RegistryOptions } from './connection-registry.js';
-import { REFUSED_LINE } from './control.js';
+import { REFUSED_LINE, refusalLine } from './control.js';
 import { diagnosticChannels, publish } from './diagnostics.js';
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
+import { Gatekeeper, type AuthOptions } from './gatekeeper.js';
 import { Peer, type PeerHooks } from './peer.js';
 import type { DroppedInfo } from './send-queue.js';
 import type { Link, Listener, Transport } from './transport.js';
@@ -19,7 +20,7 @@ import { TypedEmitter } from './typed-emitter.js';
 export type MessageHandler = (message: unknown, peer: Peer) => unknown;
 
 /** Options of {@link serve}: per-peer channel options plus registry limits. */
-export interface ServeOptions extends ChannelOptions, RegistryOptions {
+export interface ServeOptions extends ChannelOptions, RegistryOptions, AuthOptions {
   /** ms `close()` gives peers to finish after ending them, before destroying the rest. @default 5000 */
   closeGrace?: number;
   /** ms a refused connection may linger after the refusal line before it is destroyed. @default 1000 */
@@ -38,6 +39,8 @@ export interface ServerEvents {
   dropped: (info: DroppedInfo, peer: Peer) => void;
   /** A connection was refused because the registry is full (`PROJ_ERR_MAX_CONNECTIONS`). */
   refused: (error: ProjError, remoteAddress: string) => void;
+  /** `authenticate` rejected a connection, threw, or timed out (`PROJ_ERR_UNAUTHORIZED`); it was closed with a refusal line. */
+  unauthorized: (error: ProjError, remoteAddress: string) => void;
   /** The handler threw or rejected (`PROJ_ERR_HANDLER`, `cause` is what it threw). */
   handlerError: (error: ProjError, peer: Peer) => void;
   /** `close()` finished: nothing is left open. */
@@ -50,6 +53,8 @@ export interface ServerStats {
   accepted: number;
   /** Connections refused at `maxConnections`. */
   refused: number;
+  /** Connections rejected by `authenticate` (or its timeout). */
+  unauthorized: number;
   messagesIn: number;
   messagesOut: number;
   bytesIn: number;
@@ -71,7 +76,10 @@ export class Server extends TypedEmitter<ServerEvents> {
   #listener: Listener | undefined;
   #closing: Promise<void> | undefined;
   #refusedLinks = new Set<Link>();
-  #totals = { accepted: 0, refused: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, dropped: 0, handlerErrors: 0 };
+  /** Peers outside the registry: at the authentication gate, or being refused. */
+  #unadmitted = new Set<Peer>();
+  readonly #gate: Gatekeeper | undefined;
+  #totals = { accepted: 0, refused: 0, unauthorized: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, dropped: 0, handlerErrors: 0 };
   readonly #hooks: PeerHooks = {
     onMessage: (peer, value) => this.#dispatch(peer, value),
     onClose: (peer, info) => this.#onPeerClose(peer, info),
@@ -88,6 +96,17 @@ export class Server extends TypedEmitter<ServerEvents> {
     checkNumber('closeGrace', this.#closeGrace, 0);
     checkNumber('refuseTimeout', this.#refuseTimeout, 0);
     this.peers = new ConnectionRegistry(options);
+    this.#gate =
+      options.authenticate === undefined
+        ? undefined
+        : new Gatekeeper(options.authenticate, options, {
+            admit: (peer, buffered) => {
+              this.#unadmitted.delete(peer);
+              this.#admit(peer);
+              for (const value of buffered) this.#dispatch(peer, value);
+            },
+            reject: (peer, error) => this.#reject(peer, error),
+          });
   }
 
   /** Where clients reach this server (`tcp://127.0.0.1:8024`, a socket path, a ws URL). */
@@ -131,6 +150,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     const listenerClosed = this.#listener?.close();
     await this.peers.drain(grace);
     for (const link of this.#refusedLinks) link.destroy();
+    await Promise.all([...this.#unadmitted].map((peer) => peer.destroy()));
     await listenerClosed;
     this.emit('close');
   }
@@ -140,12 +160,11 @@ export class Server extends TypedEmitter<ServerEvents> {
       link.destroy();
       return;
     }
-    if (this.peers.full) {
+    if (this.peers.size + this.#unadmitted.size >= this.peers.maxConnections) {
       this.#refuse(link);
       return;
     }
     const peer = new Peer(link, this.#hooks, this.#options);
-    this.#totals.accepted++;
     peer.on('malformed', (error) => {
       publish(diagnosticChannels.malformed, () => ({ channel: peer, error }));
       this.emit('malformed', error, peer);
@@ -154,9 +173,27 @@ export class Server extends TypedEmitter<ServerEvents> {
       publish(diagnosticChannels.dropped, () => ({ channel: peer, ...info }));
       this.emit('dropped', info, peer);
     });
+    if (this.#gate === undefined) {
+      this.#admit(peer);
+      return;
+    }
+    this.#unadmitted.add(peer);
+    this.#gate.enter(peer);
+  }
+
+  #admit(peer: Peer): void {
+    this.#totals.accepted++;
     this.peers.add(peer);
     publish(diagnosticChannels.serverConnection, () => ({ server: this, peer }));
     this.emit('connection', peer);
+  }
+
+  #reject(peer: Peer, error: ProjError): void {
+    this.#totals.unauthorized++;
+    this.emit('unauthorized', error, peer.remoteAddress);
+    // Tell the client why, then close; destroy it if it does not go within refuseTimeout.
+    const timer = setTimeout(() => void peer.destroy('refused'), this.#refuseTimeout);
+    void peer.refuse(refusalLine(ErrorCode.UNAUTHORIZED, 'not authorized'), error).then(() => clearTimeout(timer));
   }
 
   #refuse(link: Link): void {
@@ -182,6 +219,7 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   #dispatch(peer: Peer, value: unknown): void {
+    if (this.#gate?.message(peer, value) === true) return;
     try {
       const result = this.#handler(value, peer);
       if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
@@ -199,6 +237,11 @@ export class Server extends TypedEmitter<ServerEvents> {
   }
 
   #onPeerClose(peer: Peer, info: DisconnectInfo): void {
+    if (this.#unadmitted.delete(peer)) {
+      // Never admitted: it was not in the registry, so no `disconnect` (a rejection was reported already).
+      this.#gate?.leave(peer);
+      return;
+    }
     this.peers.delete(peer);
     addPeerStats(this.#totals, peer);
     publish(diagnosticChannels.serverDisconnect, () => ({ server: this, peer, ...info }));
@@ -217,11 +260,12 @@ function addPeerStats(into: ServerStats, peer: Peer): void {
 
 /**
  * Starts a server on `transport` and calls `handler(message, peer)` for every message.
- * Resolves once it listens; rejects with `PROJ_ERR_LISTEN` (native error as `cause`).
+ * Resolves once it listens; rejects with `PROJ_ERR_LISTEN` (native error as `cause`) or
+ * `PROJ_ERR_INVALID_OPTION`.
  *
  * @example
  * const server = await serve(tcp({ port: 8024 }), (msg, peer) => peer.send({ echo: msg }));
  */
-export function serve(transport: Transport, handler: MessageHandler, options: ServeOptions = {}): Promise<Server> {
+export async function serve(transport: Transport, handler: MessageHandler, options: ServeOptions = {}): Promise<Server> {
   return new Server(transport, handler, options).listen();
 }

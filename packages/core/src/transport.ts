@@ -36,6 +36,12 @@ export interface Link {
    * can send `JSON.stringify(x)`). @default false (a byte stream: lines end only at `\n`)
    */
   readonly messageFramed?: boolean;
+  /**
+   * What the transport learned while establishing the link, for a server's `authenticate` hook:
+   * WebSocket `{ url, headers }` of the upgrade request; TLS `{ authorized, authorizationError,
+   * peerCertificate }`. Plain TCP and unix links have none. @default undefined
+   */
+  readonly handshake?: Readonly<Record<string, unknown>>;
   /** Bytes accepted by `write()` and not yet handed to the kernel or the wire. */
   readonly bufferedAmount: number;
   /**

@@ -1,0 +1,33 @@
+/**
+ * Batches written to the current link that the transport has not yet confirmed. When a link dies,
+ * what it never accepted can be sent again (client) or reported (peer) instead of vanishing.
+ */
+import type { Batch } from './send-queue.js';
+
+interface InflightBatch extends Batch {
+  confirmed: boolean;
+}
+
+export class Inflight {
+  #batches: InflightBatch[] = [];
+
+  /** Tracks a batch; returns the write callback to hand to `Link.write`. */
+  track(batch: Batch): (error?: Error | null) => void {
+    const entry: InflightBatch = { ...batch, confirmed: false };
+    const batches = this.#batches;
+    batches.push(entry);
+    return (error) => {
+      // An error leaves the batch unconfirmed: `takeUnconfirmed()` hands it back at close.
+      if (error !== undefined && error !== null) return;
+      entry.confirmed = true;
+      while (batches.length > 0 && batches[0]!.confirmed) batches.shift();
+    };
+  }
+
+  /** Everything not confirmed, oldest first; starts afresh for the next link. */
+  takeUnconfirmed(): Batch[] {
+    const unconfirmed = this.#batches.filter((b) => !b.confirmed).map(({ data, bytes, messages }) => ({ data, bytes, messages }));
+    this.#batches = [];
+    return unconfirmed;
+  }
+}
