@@ -38,6 +38,12 @@ describe('README examples', () => {
     expect(exitCode).toBe(0);
   });
 
+  it('authentication: the first message admits the client and never reaches the handler', async () => {
+    const { stdout, exitCode } = await run(example('readme-auth'));
+    expect(stdout.trim(), stdout).toBe("{ hi: 'ann', msg: 'hello' }");
+    expect(exitCode).toBe(0);
+  });
+
   it('transports: the same code round-trips over tcp, unix and ws', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'proj-readme-'));
     const sock = join(dir, 'r.sock');
