@@ -17,6 +17,7 @@ import inject from 'reconnect-core';
 import { ErrorCode, ProjError, checkNumber, isProjError } from './errors.js';
 import { MAX_TIMER_DELAY, createReconnectPolicy, type ReconnectPolicy, type ReconnectPolicyOptions } from './reconnect-policy.js';
 import type { Link } from './transport.js';
+import { DialAttempt, PolicyBackoff } from './reconnect-core-shims.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 /** Where the engine is. `waiting` = a retry timer is pending. `closed` and `failed` are final (failed → closed via close()). */
@@ -55,81 +56,6 @@ export type ReconnectEngineEvents = {
   /** The policy gave up: PROJ_ERR_RECONNECT_FAILED, `cause` = last error; the state is 'failed'. */
   failed: (error: ProjError) => void;
 };
-
-/** The connection object reconnect-core sees for one attempt: 'connect' on resolve, 'error' on reject, 'close' from linkClosed(). */
-class DialAttempt extends TypedEmitter<{ connect: () => void; error: (error: ProjError) => void; close: () => void }> {
-  readonly controller = new AbortController();
-
-  /** reconnect-core detaches listeners with `removeListener`. */
-  removeListener(event: 'connect' | 'error' | 'close', listener: () => void): this {
-    return this.off(event, listener);
-  }
-
-  /** Called by reconnect-core's disconnect(). Deliberately nothing: close() aborts the dial itself, and an open link belongs to the caller. */
-  end(): void {}
-
-  fire(event: 'connect' | 'close'): void;
-  fire(event: 'error', error: ProjError): void;
-  fire(event: 'connect' | 'close' | 'error', error?: ProjError): void {
-    if (event === 'error') this.emit(event, error!);
-    else this.emit(event);
-  }
-}
-
-/**
- * A Backoff-like object for reconnect-core (on/backoff/reset/failAfter) that asks our policy for
- * each delay and owns the only timer, which cancel() clears.
- */
-class PolicyBackoff extends TypedEmitter<{
-  backoff: (number: number, delay: number, error?: unknown) => void;
-  ready: (number: number, delay: number) => void;
-  fail: (error?: unknown) => void;
-}> {
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #number = 0;
-  #delay = 0;
-  readonly #nextDelay: () => number | null;
-  readonly #onTimeout: () => void;
-  readonly #expire = (): void => {
-    this.#timer = undefined;
-    this.#onTimeout();
-  };
-
-  constructor(nextDelay: () => number | null, onTimeout: () => void) {
-    super();
-    this.#nextDelay = nextDelay;
-    this.#onTimeout = onTimeout;
-  }
-
-  /** Pitfall 2: reconnect-core calls this on every raw 'connect' (and in connect()); only health may reset, so it is ignored. */
-  reset(): void {}
-
-  /** The policy's maxAttempts decides; the engine never passes `failAfter` to reconnect-core. */
-  failAfter(_maxNumberOfRetry: number): void {}
-
-  backoff(error?: unknown): void {
-    if (this.#timer !== undefined) return; // never two timers
-    const delay = this.#nextDelay();
-    if (delay === null) {
-      // reconnect-core answers 'fail' with its own disconnect(), which makes it inert.
-      this.emit('fail', error);
-      return;
-    }
-    this.#delay = delay;
-    this.#timer = setTimeout(this.#expire, delay);
-    this.emit('backoff', this.#number, delay, error);
-  }
-
-  /** Tells reconnect-core to make the next attempt (its 'ready' listener dials). */
-  ready(): void {
-    this.emit('ready', this.#number++, this.#delay);
-  }
-
-  cancel(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-}
 
 /** The policy's answer for one failure: wait `delay` ms, or stop (with the reason to report as `cause`). */
 type Decision = { delay: number } | { stop: ProjError | undefined };
