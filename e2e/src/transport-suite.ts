@@ -300,6 +300,9 @@ export function transportSuite(factory: TransportFactory): void {
     });
 
     it('leaves no sockets, servers or timers behind after close()', async () => {
+      // Earlier tests' servers may still be releasing their handles: start from a settled baseline.
+      const servers = (): number => Object.entries(liveHandles()).reduce((n, [type, count]) => (type.includes('Server') ? n + count : n), 0);
+      await until(() => servers() === 0, 5000, 'earlier servers to release their handles');
       const before = liveHandles();
       const t = await factory.endpoint();
       const server = await serve(t, (msg, peer) => void peer.send(msg), { idleTimeout: 60_000 });

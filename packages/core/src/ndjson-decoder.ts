@@ -9,15 +9,14 @@
  * take seconds.
  */
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
-import { allocBytes, decodeUtf8, encodeUtf8, utf8ByteLength } from './utf8.js';
+import { PartialLine, overLimit } from './partial-line.js';
+import { decodeUtf8 } from './utf8.js';
 
 /** Default {@link NdjsonDecoderOptions.maxLineBytes}: 1 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
 /** A line must fit in one JavaScript string: V8 caps strings at 2^29 - 24 UTF-16 units. */
 const MAX_LINE_BYTES_LIMIT = 2 ** 29 - 24;
-/** Later pieces of a partial line shorter than this are copied into a small owned buffer (the stage). */
-const STAGE_BYTES = 1024;
 const LF = 10;
 const CR = 13;
 const SAMPLE_CHARS = 64;
@@ -83,22 +82,8 @@ export class NdjsonDecoder {
   readonly #onError: (error: ProjError) => void;
   readonly #connection: string | undefined;
 
-  // The partial line is, in order: #first[#firstFrom, #firstTo), #parts, #stage[0, #stageLen), #text.
-  /** First piece of the partial line, by reference (fields rather than a subarray: no allocation per chunk). */
-  #first: Uint8Array | undefined;
-  #firstFrom = 0;
-  #firstTo = 0;
-  #parts: Uint8Array[] = [];
-  #stage: Uint8Array | undefined;
-  #stageLen = 0;
-  /** Bytes in #first, #parts and #stage. */
-  #partBytes = 0;
-  /** Partial line from string input, kept as a string so that `push(frame); flush()` never round-trips through bytes. */
-  #text = '';
-  /** UTF-8 length of #text, or -1 while unmeasured: allowed only while #text cannot reach the limit even at 3 bytes per unit. */
-  #textBytes = 0;
-  /** The partial line is exactly at the limit and was followed by a CR, held back: it is fine only if LF comes next. */
-  #heldCR = false;
+  /** The line the last chunk ended in, without its newline yet. It counts `stats.bytesCopied`. */
+  readonly #partial: PartialLine;
   /** Skipping the rest of an oversize line up to the next LF. */
   #discarding = false;
   /** Bumped by reset(), so a loop running a callback that reset the decoder stops. */
@@ -106,7 +91,6 @@ export class NdjsonDecoder {
 
   #bytesIn = 0;
   #bytesScanned = 0;
-  #bytesCopied = 0;
   #lines = 0;
   #values = 0;
   #errors = 0;
@@ -124,17 +108,17 @@ export class NdjsonDecoder {
     this.#onValue = options.onValue;
     this.#onError = options.onError;
     this.#connection = options.connection;
+    this.#partial = new PartialLine(max);
   }
 
   /** Bytes currently buffered of an incomplete line (never exceeds `maxLineBytes`). */
   get bufferedBytes(): number {
-    if (this.#textBytes === -1) this.#textBytes = utf8ByteLength(this.#text);
-    return this.#partBytes + this.#textBytes;
+    return this.#partial.byteLength();
   }
 
   /** A snapshot of the work counters (a new object on each read). */
   get stats(): Readonly<DecoderStats> {
-    return { bytesIn: this.#bytesIn, bytesScanned: this.#bytesScanned, bytesCopied: this.#bytesCopied, lines: this.#lines, values: this.#values, errors: this.#errors };
+    return { bytesIn: this.#bytesIn, bytesScanned: this.#bytesScanned, bytesCopied: this.#partial.bytesCopied, lines: this.#lines, values: this.#values, errors: this.#errors };
   }
 
   /** Feeds bytes (Node `Buffer`/`Uint8Array`) or a string (a WebSocket text frame; works without Node's `Buffer`). */
@@ -152,12 +136,8 @@ export class NdjsonDecoder {
 
   /** Treats buffered bytes as a complete final line (end of stream, or end of a message-oriented frame). The decoder stays usable. */
   flush(): void {
-    if (this.#discarding) {
-      this.#discarding = false;
-      this.#lines++;
-    } else if (this.#partBytes !== 0 || this.#text !== '' || this.#heldCR) {
-      this.#parseLine(this.#takePartial(undefined, 0));
-    }
+    if (this.#discarding) this.#endDiscarding();
+    else if (!this.#partial.empty) this.#parseLine(this.#partial.take());
   }
 
   /**
@@ -166,8 +146,7 @@ export class NdjsonDecoder {
    */
   reset(): number {
     const dropped = this.bufferedBytes;
-    this.#clearPartial();
-    this.#stage = undefined;
+    this.#partial.release();
     this.#discarding = false;
     this.#epoch++;
     return dropped;
@@ -177,10 +156,11 @@ export class NdjsonDecoder {
     const len = chunk.length;
     this.#bytesIn += len;
     if (len === 0) return;
-    if (this.#text !== '') this.#textToBytes();
-    if (this.#first !== undefined && this.#partBytes === this.#firstTo - this.#firstFrom && !this.#heldCR && this.#pushAfterFirst(this.#first, chunk, epoch)) return;
+    const partial = this.#partial;
+    partial.toBytes();
+    if (partial.isOnePiece() && this.#pushAfterFirst(chunk, epoch)) return;
     let start = 0;
-    if (this.#partBytes !== 0 || this.#heldCR || this.#discarding) {
+    if (!partial.empty || this.#discarding) {
       const nl = chunk.indexOf(LF);
       this.#bytesScanned += nl === -1 ? len : nl + 1;
       if (nl === -1) {
@@ -208,29 +188,15 @@ export class NdjsonDecoder {
    * decoded separately, one call each, and nothing is copied. Returns false when this does not
    * apply.
    */
-  #pushAfterFirst(piece: Uint8Array, chunk: Uint8Array, epoch: number): boolean {
-    const from = this.#firstFrom;
-    const to = this.#firstTo;
-    if (piece[to - 1]! >= 0x80) return false;
-    const max = this.#maxLineBytes;
+  #pushAfterFirst(chunk: Uint8Array, epoch: number): boolean {
     const last = chunk.lastIndexOf(LF);
     // chunk[0, last] is decoded as one window: only its first line may be over the limit.
-    if (last === -1 || last > max) return false;
+    if (last === -1 || last > this.#maxLineBytes) return false;
     const len = chunk.length;
     const text = decodeUtf8(chunk, 0, last + 1);
     const nl = text.indexOf('\n');
     this.#bytesScanned += len - last + nl;
-    let over = false;
-    // A UTF-16 unit comes from at most 3 bytes: only a head that might not fit is measured.
-    if (to - from + 3 * nl > max) {
-      const end = chunk.indexOf(LF);
-      const cr = (end > 0 ? chunk[end - 1] : piece[to - 1]) === CR;
-      over = to - from + end - (cr ? 1 : 0) > max;
-    }
-    const line = over ? '' : decodeUtf8(piece, from, to) + text.slice(0, nl);
-    this.#clearPartial();
-    if (over) this.#lineTooLong(++this.#lines);
-    else this.#parseLine(line);
+    this.#endLine(this.#partial.endOnePiece(chunk, text, nl));
     if (this.#epoch !== epoch) return true;
     this.#parseLines(text, nl + 1, -1, false, epoch);
     if (this.#epoch === epoch && last + 1 < len) this.#appendBytes(chunk, last + 1, len);
@@ -242,7 +208,7 @@ export class NdjsonDecoder {
     if (len === 0) return;
     this.#bytesIn += len;
     let start = 0;
-    if (this.#partBytes !== 0 || this.#text !== '' || this.#heldCR || this.#discarding) {
+    if (!this.#partial.empty || this.#discarding) {
       const nl = s.indexOf('\n');
       this.#bytesScanned += nl === -1 ? len : nl + 1;
       if (nl === -1) {
@@ -305,7 +271,7 @@ export class NdjsonDecoder {
       const line = text.slice(pos, nl);
       pos = nl + 1;
       const lineNo = ++this.#lines;
-      if (check && line.length > this.#unitsAlwaysFit && this.#overLimit(line, 0)) {
+      if (check && line.length > this.#unitsAlwaysFit && overLimit(line, this.#maxLineBytes)) {
         this.#lineTooLong(lineNo);
       } else {
         let value: unknown;
@@ -355,198 +321,50 @@ export class NdjsonDecoder {
     onError(new ProjError(ErrorCode.LINE_TOO_LONG, `line ${lineNo} exceeds maxLineBytes (${max})`, { details }));
   }
 
-  /** True when `extraBytes` plus `line` (without a final CR) is over the limit. */
-  #overLimit(line: string, extraBytes: number): boolean {
-    const content = line.charCodeAt(line.length - 1) === CR ? line.length - 1 : line.length;
-    const room = this.#maxLineBytes - extraBytes;
-    return content > room || utf8ByteLength(line, 0, content) > room;
-  }
-
   #endPartialBytes(chunk: Uint8Array, nl: number): void {
-    if (this.#discarding) {
-      this.#discarding = false;
-      this.#lines++;
-      return;
-    }
-    const content = nl > 0 && chunk[nl - 1] === CR ? nl - 1 : nl;
-    if (this.#heldCR ? nl > 0 : this.#partBytes + content > this.#maxLineBytes) {
-      this.#clearPartial();
-      this.#lineTooLong(++this.#lines);
-      return;
-    }
-    this.#parseLine(this.#takePartial(chunk, nl));
+    if (this.#discarding) this.#endDiscarding();
+    else this.#endLine(this.#partial.endBytes(chunk, nl));
   }
 
   #endPartialText(s: string, nl: number): void {
-    if (this.#discarding) {
-      this.#discarding = false;
-      this.#lines++;
-      return;
-    }
-    const head = s.slice(0, nl);
-    const tail = this.#text + head;
-    const over = this.#heldCR
-      ? nl > 0
-      : (this.#partBytes !== 0 || tail.length > this.#unitsAlwaysFit) && this.#overLimit(tail, this.#partBytes);
-    if (over) {
-      this.#clearPartial();
-      this.#lineTooLong(++this.#lines);
-      return;
-    }
-    let line = tail;
-    if (this.#partBytes === 0) this.#clearPartial();
-    else line = this.#takePartial(undefined, 0) + head;
-    this.#parseLine(line);
+    if (this.#discarding) this.#endDiscarding();
+    else this.#endLine(this.#partial.endText(s, nl));
+  }
+
+  /** Parses a line that just ended, or reports it as oversize (`undefined`). */
+  #endLine(line: string | undefined): void {
+    if (line === undefined) this.#lineTooLong(++this.#lines);
+    else this.#parseLine(line);
+  }
+
+  /** The oversize line being skipped has ended. */
+  #endDiscarding(): void {
+    this.#discarding = false;
+    this.#lines++;
   }
 
   /** Adds LF-free bytes to the partial line; the limit is checked before anything is kept. */
   #appendBytes(chunk: Uint8Array, from: number, to: number): void {
-    if (this.#discarding || from === to) return;
-    const total = this.#partBytes + to - from;
-    let end = to;
-    if (this.#heldCR || total > this.#maxLineBytes) {
-      if (this.#heldCR || total !== this.#maxLineBytes + 1 || chunk[to - 1] !== CR) {
-        this.#overflow();
-        return;
-      }
-      end = to - 1;
-      this.#heldCR = true;
-    }
-    if (end > from) this.#keep(chunk, from, end);
+    if (this.#discarding) return;
+    if (!this.#partial.appendBytes(chunk, from, to)) this.#overflow();
   }
 
   /** Adds LF-free text to the partial line; the limit is checked before anything is kept. */
   #appendText(s: string, from: number, to: number): void {
-    if (this.#discarding || from === to) return;
-    if (this.#heldCR) {
-      this.#overflow();
-      return;
-    }
-    const alone = this.#partBytes === 0 && this.#text === '';
-    let text = this.#text + (from === 0 && to === s.length ? s : s.slice(from, to));
-    // Measuring is a pass over the text: skipped while even 3 bytes per unit cannot reach the
-    // limit, which keeps `push(frame); flush()` free of it.
-    let bytes = this.#partBytes + 3 * text.length <= this.#maxLineBytes ? -1 : utf8ByteLength(text);
-    if (bytes !== -1 && this.#partBytes + bytes > this.#maxLineBytes) {
-      if (this.#partBytes + bytes !== this.#maxLineBytes + 1 || text.charCodeAt(text.length - 1) !== CR) {
-        this.#overflow();
-        return;
-      }
-      text = text.slice(0, -1);
-      bytes--;
-      this.#heldCR = true;
-    }
-    if (alone) {
-      this.#text = text;
-      this.#textBytes = bytes;
-      return;
-    }
-    // A line spanning several text pieces continues in bytes, where small pieces are staged
-    // (bounded overhead). A trailing high surrogate stays text: its low half may come next.
-    const c = text.charCodeAt(text.length - 1);
-    const split = c >= 0xd800 && c <= 0xdbff ? text.length - 1 : text.length;
-    this.#text = text.slice(split);
-    this.#textBytes = split === text.length ? 0 : 3; // a lone surrogate is written as U+FFFD
-    const encoded = encodeUtf8(text.slice(0, split));
-    this.#bytesCopied += encoded.length;
-    if (encoded.length !== 0) this.#keep(encoded, 0, encoded.length);
-  }
-
-  /** A byte chunk follows a text piece: continue the partial line in bytes. */
-  #textToBytes(): void {
-    const encoded = encodeUtf8(this.#text);
-    this.#bytesCopied += encoded.length;
-    this.#text = '';
-    this.#textBytes = 0;
-    this.#keep(encoded, 0, encoded.length);
-  }
-
-  /**
-   * Keeps LF-free bytes of the partial line. The first piece and large ones are kept by
-   * reference; small later pieces are copied into the stage.
-   */
-  #keep(chunk: Uint8Array, from: number, to: number): void {
-    const n = to - from;
-    const isFirst = this.#partBytes === 0;
-    this.#partBytes += n;
-    if (isFirst) {
-      this.#first = chunk;
-      this.#firstFrom = from;
-      this.#firstTo = to;
-      return;
-    }
-    if (n >= STAGE_BYTES) {
-      this.#retireStage();
-      this.#parts.push(chunk.subarray(from, to));
-      return;
-    }
-    if (this.#stageLen + n > STAGE_BYTES) this.#retireStage();
-    const stage = (this.#stage ??= allocBytes(STAGE_BYTES));
-    copyInto(stage, this.#stageLen, chunk, from, to);
-    this.#stageLen += n;
-    this.#bytesCopied += n;
-  }
-
-  /** Moves the stage's content into #parts (keeping order) and lets the next piece start a new stage. */
-  #retireStage(): void {
-    if (this.#stageLen === 0) return;
-    this.#parts.push(this.#stage!.subarray(0, this.#stageLen));
-    this.#stage = undefined;
-    this.#stageLen = 0;
-  }
-
-  /** Returns the partial line (plus `head[0, headEnd)` bytes) as a string, and clears it. */
-  #takePartial(head: Uint8Array | undefined, headEnd: number): string {
-    const first = this.#first;
-    const firstLen = this.#firstTo - this.#firstFrom;
-    const stageLen = this.#stageLen;
-    const n = head === undefined ? 0 : headEnd;
-    const total = this.#partBytes + n;
-    let line: string;
-    if (total === 0) line = '';
-    else if (first !== undefined && total === firstLen) {
-      line = decodeUtf8(first, this.#firstFrom, this.#firstTo);
-    } else {
-      const joined = allocBytes(total);
-      let at = 0;
-      if (first !== undefined) {
-        copyInto(joined, 0, first, this.#firstFrom, this.#firstTo);
-        at = firstLen;
-      }
-      for (const part of this.#parts) {
-        joined.set(part, at);
-        at += part.length;
-      }
-      if (stageLen !== 0) copyInto(joined, at, this.#stage!, 0, stageLen);
-      if (head !== undefined) copyInto(joined, at + stageLen, head, 0, n);
-      this.#bytesCopied += total;
-      line = decodeUtf8(joined, 0, total);
-    }
-    line += this.#text;
-    this.#clearPartial();
-    return line;
-  }
-
-  #clearPartial(): void {
-    this.#first = undefined;
-    if (this.#parts.length !== 0) this.#parts = [];
-    this.#stageLen = 0;
-    this.#partBytes = 0;
-    this.#text = '';
-    this.#textBytes = 0;
-    this.#heldCR = false;
+    if (this.#discarding) return;
+    if (!this.#partial.appendText(s, from, to)) this.#overflow();
   }
 
   /** The partial line went over the limit: report it once, free it, and skip the rest of it. */
   #overflow(): void {
-    this.#clearPartial();
+    this.#partial.clear();
     this.#discarding = true;
     this.#lineTooLong(this.#lines + 1);
   }
 
   /** A callback threw mid-chunk: drop the rest of the chunk, keep line numbers right, resume at the next line. */
   #resync(chunk: Uint8Array | string, linesBefore: number): void {
-    this.#clearPartial();
+    this.#partial.clear();
     let newlines = 0;
     if (typeof chunk === 'string') {
       for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) newlines++;
@@ -561,12 +379,6 @@ export class NdjsonDecoder {
 
 function invalid(option: string, reason: string, value: unknown): never {
   throw new ProjError(ErrorCode.INVALID_OPTION, `${option} ${reason}, got ${String(value)}`, { details: { option, value } });
-}
-
-/** `dest.set(src.subarray(from, to), at)`, without allocating a view for the short copies of line fragments. */
-function copyInto(dest: Uint8Array, at: number, src: Uint8Array, from: number, to: number): void {
-  if (to - from > 64) dest.set(src.subarray(from, to), at);
-  else for (let i = from; i < to; i++) dest[at++] = src[i]!;
 }
 
 /** JSON whitespace only (space, tab, CR; a line holds no LF). */

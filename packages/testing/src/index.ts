@@ -51,11 +51,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Handles that would keep a process alive (sockets, servers, pipes, timers), counted by type. */
+/** Handles that would keep a process alive (sockets, servers, pipes, timers), counted by type. Transient `Immediate`s are left out. */
 export function liveHandles(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const type of process.getActiveResourcesInfo()) {
-    if (/^(TCP|Pipe|Timeout|Immediate)/.test(type)) counts[type] = (counts[type] ?? 0) + 1;
+    if (/^(TCP|Pipe|Timeout)/.test(type)) counts[type] = (counts[type] ?? 0) + 1;
   }
   return counts;
 }
@@ -66,3 +66,4 @@ export function collect(emitter: { on(event: 'message', fn: (value: unknown) => 
   emitter.on('message', (value) => out.push(value));
   return out;
 }
+export * from './certs.js';

@@ -40,7 +40,7 @@ describe('Heartbeat', () => {
     expect(dead).toHaveLength(0);
     elapse(1000);
     expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({ code: ErrorCode.TRANSPORT, details: { heartbeat: 1000 } });
+    expect(dead[0]).toMatchObject({ code: ErrorCode.HEARTBEAT_TIMEOUT, details: { heartbeat: 1000 } });
     elapse(5000);
     expect(socket.pings).toBe(2); // stopped
   });
@@ -100,7 +100,7 @@ describe('ws({ heartbeat })', () => {
     const server = attach(links[0]!);
     const [code] = await once<[number]>(raw, 'close');
     expect(code).toBe(1006);
-    expect(await server.closed).toMatchObject({ graceful: false, error: { code: ErrorCode.TRANSPORT, details: { heartbeat: 50 } } });
+    expect(await server.closed).toMatchObject({ graceful: false, error: { code: ErrorCode.HEARTBEAT_TIMEOUT, details: { heartbeat: 50 } } });
     await listener.close();
   });
 
@@ -125,7 +125,7 @@ describe('ws({ heartbeat })', () => {
     let probes = 0;
     wss.on('connection', (socket) => socket.on('ping', () => probes++));
     const client = attach(await ws({ port, heartbeat: 50 }).dial());
-    expect(await client.closed).toMatchObject({ graceful: false, error: { code: ErrorCode.TRANSPORT, details: { heartbeat: 50 } } });
+    expect(await client.closed).toMatchObject({ graceful: false, error: { code: ErrorCode.HEARTBEAT_TIMEOUT, details: { heartbeat: 50 } } });
     expect(probes).toBeGreaterThanOrEqual(1);
 
     // The same client against a server that answers pings (ws's default) stays connected.

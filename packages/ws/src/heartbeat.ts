@@ -57,7 +57,7 @@ export class Heartbeat {
   #verdict = (): void => {
     if (this.#seen || this.#socket.readyState !== OPEN) return;
     this.stop();
-    this.#onDead(new ProjError(ErrorCode.TRANSPORT, `no pong within the ${this.#interval} ms heartbeat: peer presumed gone`, { details: { heartbeat: this.#interval } }));
+    this.#onDead(new ProjError(ErrorCode.HEARTBEAT_TIMEOUT, `no pong within the ${this.#interval} ms heartbeat: peer presumed gone`, { details: { heartbeat: this.#interval } }));
   };
 
   #tick = (): void => {

@@ -86,4 +86,13 @@ describe('ws() with core', () => {
     expect(await serverSide).toMatchObject({ reason: 'error', error: { code: ErrorCode.TRANSPORT, details: { closeCode: 1009 } } });
     await server.close();
   });
+
+  it('reports a peer that stops answering pings as heartbeat-timeout', async () => {
+    const server = await serve(ws({ port: 0, heartbeat: 50 }), () => {});
+    const gone = new Promise<DisconnectInfo>((resolve) => server.on('disconnect', (_peer, info) => resolve(info)));
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/`, { autoPong: false });
+    socket.on('error', () => {}); // the server terminates it: nothing to report here
+    expect(await gone).toMatchObject({ reason: 'heartbeat-timeout', error: { code: ErrorCode.HEARTBEAT_TIMEOUT, details: { heartbeat: 50 } } });
+    await server.close();
+  });
 });

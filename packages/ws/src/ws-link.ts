@@ -2,10 +2,20 @@
  * `WsLink`: a {@link Link} over an open `ws` WebSocket. One `write()` is one text frame; each
  * received frame is one `onData` chunk (`messageFramed`), so core ends a line at every frame end.
  */
-import type { Link, LinkCloseInfo, LinkHandlers } from '@proj/core';
+import type { Link, LinkCloseInfo, LinkHandlers, TlsHandshake } from '@proj/core';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { closeInfo } from './close-info.js';
 import { Heartbeat } from './heartbeat.js';
+
+
+/**
+ * `Link.handshake` of a WebSocket link: the opening handshake, for a server's `authenticate`
+ * hook. Server side, the upgrade request's `url` (path and query) and `headers`; client side,
+ * the URL dialled and the server's response headers. Over `wss`, plus the {@link TlsHandshake}
+ * fields (`authorized`, `peerCertificate`, …), as on a `tcp({ tls })` link.
+ */
+export type WsHandshake = { url: string; headers: IncomingHttpHeaders } & Partial<TlsHandshake>;
 
 /** Options of {@link WsLink}. */
 export interface WsLinkOptions {
@@ -17,12 +27,15 @@ export interface WsLinkOptions {
   heartbeat: number;
   /** Which side of the connection this link is (see {@link Heartbeat}). */
   role: 'server' | 'client';
+  /** What the opening handshake established, exposed as `handshake`. */
+  handshake: WsHandshake;
 }
 
 export class WsLink implements Link {
   readonly transport = 'ws';
   readonly messageFramed = true;
   readonly remoteAddress: string;
+  readonly handshake: WsHandshake;
   readonly #socket: WebSocket;
   readonly #highWaterMark: number;
   readonly #heartbeat: Heartbeat | undefined;
@@ -38,6 +51,7 @@ export class WsLink implements Link {
   constructor(socket: WebSocket, options: WsLinkOptions) {
     this.#socket = socket;
     this.remoteAddress = options.remoteAddress;
+    this.handshake = options.handshake;
     this.#highWaterMark = options.highWaterMark;
     // Nothing reads until core attaches: keep frames in the kernel rather than lose them.
     socket.pause();

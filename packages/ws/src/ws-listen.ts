@@ -1,14 +1,17 @@
 /**
  * `listenStandalone()` and `listenAttached()`: the server side of the `ws` transport, on its own
- * http server or on the user's, sharing its port. Both route `'upgrade'` events by path to a
+ * http(s) server or on the user's, sharing its port. Both route `'upgrade'` events by path to a
  * `noServer` WebSocketServer, so the two modes behave the same.
  */
-import { ErrorCode, ProjError, type Link, type Listener } from '@proj/core';
+import { ErrorCode, ProjError, type Link, type Listener, tlsHandshake } from '@proj/core';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
-import { WsLink } from './ws-link.js';
+import { hasServerIdentity, type TlsOptions } from './tls-options.js';
+import { WsLink, type WsHandshake } from './ws-link.js';
 
 /** The resolved options of a `ws()` transport, shared by dial and both listen modes. */
 export interface WsConfig {
@@ -51,6 +54,12 @@ function refuseUpgrade(socket: Duplex, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
+/** What the server learned from an upgrade request: its `url` and `headers`, and the TLS session over wss. */
+function serverHandshake(request: http.IncomingMessage): WsHandshake {
+  const socket = request.socket;
+  return { url: request.url ?? '/', headers: request.headers, ...(socket instanceof tls.TLSSocket ? tlsHandshake(socket) : {}) };
+}
+
 /** Routes `server`'s upgrades for `config.path` to `onLink`; returns the function that stops it. */
 function routeUpgrades(server: http.Server, config: WsConfig, onLink: (link: Link) => void): () => void {
   let closed = false;
@@ -61,6 +70,7 @@ function routeUpgrades(server: http.Server, config: WsConfig, onLink: (link: Lin
       highWaterMark: config.highWaterMark,
       heartbeat: config.heartbeat,
       role: 'server',
+      handshake: serverHandshake(request),
     });
     // A handshake that was in flight when close() ran: stop accepting means not handing it on.
     if (closed) link.destroy();
@@ -82,16 +92,37 @@ function routeUpgrades(server: http.Server, config: WsConfig, onLink: (link: Lin
   };
 }
 
-/** Listens on its own http server; plain HTTP requests get `426 Upgrade Required`. */
-export function listenStandalone(host: string, port: number, config: WsConfig, onLink: (link: Link) => void): Promise<Listener> {
+/** The standalone server: http, or https with `tls`; plain HTTP requests get `426 Upgrade Required`. */
+function createServer(secure: { options: TlsOptions; handshakeTimeout: number } | undefined): http.Server {
+  const upgradeRequired = (_request: http.IncomingMessage, response: http.ServerResponse): void => {
+    response.writeHead(426, { 'Content-Type': 'text/plain', Connection: 'close' }).end('Upgrade Required');
+  };
+  if (secure === undefined) return http.createServer(upgradeRequired);
+  // Failed TLS handshakes (no or an untrusted client certificate, a timeout) never reach
+  // 'upgrade': Node closes those sockets itself. `handshakeTimeout` bounds how long a client that
+  // never completes TLS holds a socket (Node's default is 120 s).
+  return https.createServer({ ...secure.options, handshakeTimeout: secure.handshakeTimeout }, upgradeRequired);
+}
+
+/** Listens on its own http server, or an https one when `secure` is given (`wss://`). */
+export function listenStandalone(
+  host: string,
+  port: number,
+  config: WsConfig,
+  onLink: (link: Link) => void,
+  secure?: { options: TlsOptions; handshakeTimeout: number },
+): Promise<Listener> {
   return new Promise((resolve, reject) => {
-    const server = http.createServer((_request, response) => {
-      response.writeHead(426, { 'Content-Type': 'text/plain', Connection: 'close' }).end('Upgrade Required');
-    });
+    const endpoint = `${secure === undefined ? 'ws' : 'wss'}://${formatAddress(host, port)}${config.path}`;
+    if (secure !== undefined && !hasServerIdentity(secure.options)) {
+      reject(new ProjError(ErrorCode.LISTEN, `cannot listen on ${endpoint}: tls needs key and cert (or pfx) to serve`));
+      return;
+    }
+    const server = createServer(secure);
     const stop = routeUpgrades(server, config, onLink);
     const onListenError = (cause: Error): void => {
       stop();
-      reject(new ProjError(ErrorCode.LISTEN, `cannot listen on ws://${formatAddress(host, port)}${config.path}: ${cause.message}`, { cause }));
+      reject(new ProjError(ErrorCode.LISTEN, `cannot listen on ${endpoint}: ${cause.message}`, { cause }));
     };
     server.once('error', onListenError);
     server.listen({ host, port }, () => {
@@ -101,7 +132,7 @@ export function listenStandalone(host: string, port: number, config: WsConfig, o
       server.on('error', () => {});
       const closed = new Promise<void>((done) => server.once('close', () => done()));
       resolve({
-        address: serverUrl(server, config.path, false),
+        address: serverUrl(server, config.path, secure !== undefined),
         port: (server.address() as AddressInfo).port,
         close(): Promise<void> {
           stop();

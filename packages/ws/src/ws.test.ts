@@ -53,6 +53,18 @@ describe('ws()', () => {
     await listener.close();
   });
 
+  it('reports the upgrade request as the server-side handshake, with no TLS fields over plain ws', async () => {
+    const { listener, links, port } = await listen({ path: '/feed' });
+    const client = await ws({ url: `ws://127.0.0.1:${port}/feed?token=abc` }).dial();
+    await until(() => links.length === 1);
+    const handshake = links[0]!.handshake!;
+    expect(handshake).toMatchObject({ url: '/feed?token=abc', headers: { host: `127.0.0.1:${port}`, upgrade: 'websocket' } });
+    expect(handshake).not.toHaveProperty('authorized');
+    expect(client.handshake).toMatchObject({ url: `ws://127.0.0.1:${port}/feed?token=abc`, headers: { upgrade: 'websocket' } });
+    client.destroy();
+    await listener.close();
+  });
+
   it('dials a url', async () => {
     const { listener, links, port } = await listen();
     const client = await ws({ url: `ws://127.0.0.1:${port}/` }).dial();

@@ -4,9 +4,10 @@
 import { DEFAULT_MAX_LINE_BYTES, ErrorCode, ProjError, checkNumber, type Link, type Listener, type Transport } from '@proj/core';
 import type http from 'node:http';
 import https from 'node:https';
-import { WebSocket, type PerMessageDeflateOptions } from 'ws';
+import type { PerMessageDeflateOptions } from 'ws';
+import { secureContextOf, type TlsOptions } from './tls-options.js';
+import { dialUrl, type DialTls } from './ws-dial.js';
 import { formatAddress, listenAttached, listenStandalone, serverUrl, type WsConfig } from './ws-listen.js';
-import { WsLink } from './ws-link.js';
 
 /**
  * Options of {@link ws}. Give one of `port` (standalone server, or dial `ws://host:port/path`),
@@ -30,7 +31,8 @@ export interface WsOptions {
   /**
    * Ping/pong interval in ms; 0 disables it. A server pings each client every interval and
    * terminates one that answered nothing since the previous ping; a client pings a server that
-   * has been silent for an interval and terminates it after a second silent one. @default 30000
+   * has been silent for an interval and terminates it after a second silent one. Either way the
+   * link closes with `PROJ_ERR_HEARTBEAT_TIMEOUT` (disconnect reason `heartbeat-timeout`). @default 30000
    */
   heartbeat?: number;
   /**
@@ -46,9 +48,19 @@ export interface WsOptions {
   highWaterMark?: number;
   /**
    * ms the dial (TCP connect, then the opening handshake) may stall before it fails with
-   * `PROJ_ERR_CONNECT` (ws's `handshakeTimeout`, an inactivity timeout). @default 10000
+   * `PROJ_ERR_CONNECT` (ws's `handshakeTimeout`, an inactivity timeout). A standalone `wss`
+   * server also gives a client this long to complete its TLS handshake. @default 10000
    */
   connectTimeout?: number;
+  /**
+   * TLS (`wss`). With `port`, the standalone server runs on `https` (needs `key` + `cert` or
+   * `pfx`) and dials `wss://`; with `url`, the URL must be `wss://`; with `server`, the https
+   * server's own TLS settings apply to listening and these only to dialling (e.g. `ca`).
+   * Client side, `ca`/`cert`/`key`/`rejectUnauthorized`/`servername` as for `tcp({ tls })`;
+   * server side, `requestCert` for mutual TLS. Links then carry the TLS fields in `handshake`.
+   * See `docs/security.md`. @default undefined (no TLS options; a `wss://` url still uses Node's root CAs)
+   */
+  tls?: TlsOptions;
 }
 
 /** Default `maxPayload`: core's default `maxLineBytes` (1 MiB) plus 64 KiB for the small lines coalesced with it. */
@@ -68,60 +80,11 @@ function checkOptions(options: WsOptions): void {
   if (options.url !== undefined) {
     const protocol = URL.canParse(options.url) ? new URL(options.url).protocol : '';
     if (protocol !== 'ws:' && protocol !== 'wss:') throw invalid('url', options.url, 'must be a ws:// or wss:// URL');
+    if (options.tls !== undefined && protocol !== 'wss:') throw invalid('url', options.url, 'must be a wss:// URL when tls is given');
   }
-}
-
-/**
- * Opens one client WebSocket to `url`. Every failure before 'open' becomes `PROJ_ERR_CONNECT`
- * (native error as `cause`; a refused handshake keeps its HTTP `statusCode`), an abort
- * `PROJ_ERR_ABORTED`; either way the socket is terminated.
- */
-function dialUrl(url: string, config: WsConfig, connectTimeout: number, signal?: AbortSignal): Promise<Link> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(new ProjError(ErrorCode.ABORTED, `dial to ${url} aborted`));
-      return;
-    }
-    if (url === '') {
-      reject(new ProjError(ErrorCode.CONNECT, 'cannot connect: the http server given as `server` is not listening on a port'));
-      return;
-    }
-    let socket: WebSocket;
-    try {
-      socket = new WebSocket(url, { handshakeTimeout: connectTimeout, maxPayload: config.maxPayload, perMessageDeflate: config.perMessageDeflate });
-    } catch (cause) {
-      reject(new ProjError(ErrorCode.CONNECT, `cannot connect to ${url}: ${(cause as Error).message}`, { cause }));
-      return;
-    }
-    let settled = false;
-    const settle = (error?: ProjError): void => {
-      if (settled) return;
-      settled = true;
-      socket.off('open', onOpen);
-      socket.off('unexpected-response', onResponse);
-      signal?.removeEventListener('abort', onAbort);
-      if (error === undefined) {
-        socket.off('error', onError);
-        resolve(new WsLink(socket, { remoteAddress: url, highWaterMark: config.highWaterMark, heartbeat: config.heartbeat, role: 'client' }));
-        return;
-      }
-      // onError stays (now a no-op): terminating a connecting socket emits a late 'error'.
-      socket.terminate();
-      reject(error);
-    };
-    const onOpen = (): void => settle();
-    const onError = (cause: Error): void => settle(new ProjError(ErrorCode.CONNECT, `cannot connect to ${url}: ${cause.message}`, { cause }));
-    const onResponse = (_request: http.ClientRequest, response: http.IncomingMessage): void => {
-      const status = response.statusCode ?? 0;
-      onError(Object.assign(new Error(`Unexpected server response: ${status}`), { statusCode: status }));
-    };
-    const onAbort = (): void => settle(new ProjError(ErrorCode.ABORTED, `dial to ${url} aborted`));
-    socket.once('open', onOpen);
-    socket.on('error', onError);
-    // Listening replaces ws's generic error with one that keeps the HTTP status.
-    socket.once('unexpected-response', onResponse);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  if (options.tls !== undefined && options.server !== undefined && !(options.server instanceof https.Server)) {
+    throw invalid('tls', 'an http.Server', 'needs an https.Server as server (TLS is the server\'s own setting)');
+  }
 }
 
 /**
@@ -134,6 +97,7 @@ function dialUrl(url: string, config: WsConfig, connectTimeout: number, signal?:
  * @example
  * const server = await serve(ws({ port: 8080 }), handler);       // ws://127.0.0.1:8080/
  * await serve(ws({ server: httpServer, path: '/ws' }), handler); // next to an HTTP app
+ * await serve(ws({ port: 8443, tls: { key, cert } }), handler);  // wss://127.0.0.1:8443/
  * const client = connect(ws({ url: 'wss://example.com/ws' }));
  */
 export function ws(options: WsOptions): Transport {
@@ -154,24 +118,26 @@ export function ws(options: WsOptions): Transport {
   checkNumber('highWaterMark', config.highWaterMark, 1);
   checkNumber('connectTimeout', connectTimeout, 1);
   const { server } = options;
-  const secure = server instanceof https.Server;
+  const secure = server instanceof https.Server || options.tls !== undefined;
+  const dialTls: DialTls | undefined = options.tls === undefined ? undefined : { options: options.tls, secureContext: secureContextOf(options.tls) };
+  const serveTls = options.tls === undefined ? undefined : { options: options.tls, handshakeTimeout: connectTimeout };
 
   const target = (): string => {
     if (options.url !== undefined) return options.url;
     if (server !== undefined) return serverUrl(server as http.Server, path, secure);
-    return `ws://${formatAddress(host, options.port)}${path}`;
+    return `${secure ? 'wss' : 'ws'}://${formatAddress(host, options.port)}${path}`;
   };
 
   return {
     name: 'ws',
 
     dial(signal?: AbortSignal): Promise<Link> {
-      return dialUrl(target(), config, connectTimeout, signal);
+      return dialUrl(target(), config, connectTimeout, dialTls, signal);
     },
 
     listen(onLink: (link: Link) => void): Promise<Listener> {
       if (server !== undefined) return listenAttached(server as http.Server, secure, config, onLink);
-      if (options.port !== undefined) return listenStandalone(host, options.port, config, onLink);
+      if (options.port !== undefined) return listenStandalone(host, options.port, config, onLink, serveTls);
       return Promise.reject(new ProjError(ErrorCode.LISTEN, `cannot listen on ${options.url}: a url-only ws transport only dials (give port or server)`));
     },
   };

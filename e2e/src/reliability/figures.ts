@@ -1,0 +1,29 @@
+/**
+ * The figures the reliability suite reports (SIGKILLs survived, messages accounted, peaks): one
+ * line each on stdout, prefixed so they can be grepped out of a CI log.
+ */
+export function report(topic: string, figures: Record<string, unknown>): void {
+  console.info(`[reliability] ${topic}: ${JSON.stringify(figures)}`);
+}
+
+/** The largest number of timestamps (ms) inside any window of `width` ms (a sliding window). */
+export function slidingPeak(timestamps: readonly number[], width: number): number {
+  const sorted = [...timestamps].sort((a, b) => a - b);
+  let peak = 0;
+  let from = 0;
+  for (let to = 0; to < sorted.length; to++) {
+    while (sorted[to]! - sorted[from]! >= width) from++;
+    peak = Math.max(peak, to - from + 1);
+  }
+  return peak;
+}
+
+/** The largest count in fixed buckets of `width` ms, counted from `origin`. */
+export function bucketPeak(timestamps: readonly number[], width: number, origin: number): number {
+  const buckets = new Map<number, number>();
+  for (const t of timestamps) {
+    const bucket = Math.floor((t - origin) / width);
+    buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+  }
+  return Math.max(0, ...buckets.values());
+}
