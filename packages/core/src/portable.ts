@@ -4,6 +4,7 @@ export type { Link, LinkCloseInfo, LinkHandlers, Listener, Transport } from './t
 export { ErrorCode, ProjError, isProjError, checkNumber, type ProjErrorDetails } from './errors.js';
 export { TypedEmitter, type EventMap } from './typed-emitter.js';
 export { memory, createLinkPair, type MemoryLinkOptions } from './memory-transport.js';
+export { hasServerIdentity, type TlsOptions } from './tls-options.js';
 export { tlsHandshake, type TlsHandshake, type PeerCertificateInfo, type TlsSocketLike } from './tls-handshake.js';
 export { DuplexLink, wrapStreamError, type DuplexLike, type DuplexLinkOptions } from './duplex-link.js';
 

@@ -1,18 +1,11 @@
+import { recordLink } from '@proj/testing';
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { ErrorCode, type Link, type LinkCloseInfo } from '@proj/core';
+import { ErrorCode, type Link } from '@proj/core';
 import { tcp } from './index.js';
 
 function listenRaw(onLink: (link: Link) => void = () => {}) {
   return tcp({ port: 0 }).listen(onLink);
-}
-
-function attach(link: Link): { data: () => string; closed: Promise<LinkCloseInfo> } {
-  let text = '';
-  let done!: (info: LinkCloseInfo) => void;
-  const closed = new Promise<LinkCloseInfo>((resolve) => (done = resolve));
-  link.attach({ onData: (c) => (text += c.toString()), onDrain: () => {}, onClose: done });
-  return { data: () => text, closed };
 }
 
 describe('tcp()', () => {
@@ -62,8 +55,8 @@ describe('tcp()', () => {
     await new Promise((r) => setImmediate(r));
     const client = await tcp({ port: listener.port! }).dial();
     await accepted;
-    const fromClient = attach(serverSide);
-    const fromServer = attach(client);
+    const fromClient = recordLink(serverSide);
+    const fromServer = recordLink(client);
     expect(client.remoteAddress).toBe(`127.0.0.1:${listener.port}`);
     expect(listener.address).toBe(`tcp://127.0.0.1:${listener.port}`);
     client.write('ping\n');
@@ -79,9 +72,9 @@ describe('tcp()', () => {
     const links: Link[] = [];
     const listener = await listenRaw((link) => links.push(link));
     const client = await tcp({ port: listener.port! }).dial();
-    const clientSide = attach(client);
+    const clientSide = recordLink(client);
     await until(() => links.length === 1);
-    attach(links[0]!);
+    recordLink(links[0]!);
     links[0]!.destroy();
     const info = await clientSide.closed;
     expect(info.graceful).toBe(false);
@@ -115,9 +108,9 @@ describe('tcp()', () => {
     const links: Link[] = [];
     const listener = await listenRaw((link) => links.push(link));
     const client = await tcp({ port: listener.port! }).dial();
-    attach(client);
+    recordLink(client);
     await until(() => links.length === 1);
-    attach(links[0]!);
+    recordLink(links[0]!);
     let closed = false;
     const closing = listener.close().then(() => (closed = true));
     await new Promise((r) => setImmediate(r));

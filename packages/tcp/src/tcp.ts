@@ -1,10 +1,10 @@
 /**
  * `tcp({ host, port })`: the TCP transport on `node:net`; with `tls`, TLS on `node:tls`.
  */
-import { DuplexLink, ErrorCode, ProjError, checkNumber, type Link, type Listener, type Transport, tlsHandshake } from '@proj/core';
+import { DuplexLink, ErrorCode, ProjError, checkNumber, type Link, type Listener, type Transport, tlsHandshake, hasServerIdentity } from '@proj/core';
 import net from 'node:net';
 import tls from 'node:tls';
-import { hasServerIdentity, secureContextOf, type TlsOptions } from './tls-options.js';
+import { secureContextOf, type TlsOptions } from './tls-options.js';
 
 /** Options of {@link tcp}. The same value serves `serve()` (listen) and `connect()` (dial). */
 export interface TcpOptions {

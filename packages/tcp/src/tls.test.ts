@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { ErrorCode, connect, serve, type Link, type LinkCloseInfo, type Listener } from '@proj/core';
+import { ErrorCode, connect, serve, type Link, type Listener } from '@proj/core';
 import { tcp, type TlsOptions } from './index.js';
-import { testPki, type TestPki } from '@proj/testing';
+import { testPki, type TestPki, recordLink } from '@proj/testing';
 
 let pki: TestPki;
 
@@ -27,22 +27,14 @@ async function listenTls(tls: TlsOptions): Promise<{ listener: Listener; links: 
   return { listener, links, port: listener.port! };
 }
 
-function attach(link: Link): { data: () => string; closed: Promise<LinkCloseInfo> } {
-  let text = '';
-  let done!: (info: LinkCloseInfo) => void;
-  const closed = new Promise<LinkCloseInfo>((resolve) => (done = resolve));
-  link.attach({ onData: (c) => (text += c.toString()), onDrain: () => {}, onClose: done });
-  return { data: () => text, closed };
-}
-
 /** Client and server ends of one established TLS link that has carried a line each way. */
 async function linkedPair(server: TlsOptions, client: TlsOptions) {
   const { listener, links, port } = await listenTls(server);
   const clientLink = await tcp({ port, tls: client }).dial();
-  const fromServer = attach(clientLink);
+  const fromServer = recordLink(clientLink);
   await until(() => links.length === 1);
   const serverLink = links[0]!;
-  const fromClient = attach(serverLink);
+  const fromClient = recordLink(serverLink);
   clientLink.write('ping\n');
   serverLink.write('pong\n');
   await until(() => fromClient.data() === 'ping\n' && fromServer.data() === 'pong\n');
@@ -110,7 +102,7 @@ describe('tcp({ tls })', () => {
     const { listener, links, port } = await listenTls(serverTls({ requestCert: true }));
     // TLS 1.3: the client's handshake completes before the server checks its certificate, so
     // the dial succeeds and the link then fails on the server's alert.
-    const anonymous = attach(await tcp({ port, tls: clientTls() }).dial());
+    const anonymous = recordLink(await tcp({ port, tls: clientTls() }).dial());
     expect(await anonymous.closed).toMatchObject({
       graceful: false,
       error: { code: ErrorCode.TRANSPORT, cause: { code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' } },
@@ -120,7 +112,7 @@ describe('tcp({ tls })', () => {
     expect(legacy).toMatchObject({ code: ErrorCode.CONNECT, cause: { code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' } });
     // An untrusted certificate: Node verifies it after the handshake and closes the socket
     // without an alert, which the client reads as an orderly end (see docs/security.md).
-    const stranger = attach(await tcp({ port, tls: clientTls({ key: pki.stranger.key, cert: pki.stranger.cert }) }).dial());
+    const stranger = recordLink(await tcp({ port, tls: clientTls({ key: pki.stranger.key, cert: pki.stranger.cert }) }).dial());
     expect(await stranger.closed).toEqual({ graceful: true });
     expect(links).toHaveLength(0);
 

@@ -67,3 +67,20 @@ export function collect(emitter: { on(event: 'message', fn: (value: unknown) => 
   return out;
 }
 export * from './certs.js';
+
+/** The close information a link reports (structural copy of core's `LinkCloseInfo`). */
+export interface RecordedClose {
+  graceful: boolean;
+  error?: Error;
+}
+
+/** Attaches to a raw link and records what arrives as text, and how it closes. */
+export function recordLink(link: {
+  attach(handlers: { onData(chunk: Uint8Array | string): void; onDrain(): void; onClose(info: RecordedClose): void }): void;
+}): { data: () => string; closed: Promise<RecordedClose> } {
+  let text = '';
+  let done!: (info: RecordedClose) => void;
+  const closed = new Promise<RecordedClose>((resolve) => (done = resolve));
+  link.attach({ onData: (c) => (text += typeof c === 'string' ? c : Buffer.from(c).toString()), onDrain: () => {}, onClose: done });
+  return { data: () => text, closed };
+}

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import nodePath from 'node:path';
-import { ErrorCode, connect, serve, type Link, type LinkCloseInfo, type Listener } from '@proj/core';
+import { ErrorCode, connect, serve, type Link, type Listener } from '@proj/core';
+import { recordLink } from '@proj/testing';
 import { unix } from './index.js';
 
 const LIMIT = process.platform === 'linux' ? 107 : 103;
@@ -47,14 +48,6 @@ async function staleSocket(path: string): Promise<void> {
   process.kill(child.pid!, 'SIGKILL');
   await exited;
   expect(fs.statSync(path).isSocket()).toBe(true);
-}
-
-function attach(link: Link): { data: () => string; closed: Promise<LinkCloseInfo> } {
-  let text = '';
-  let done!: (info: LinkCloseInfo) => void;
-  const closed = new Promise<LinkCloseInfo>((resolve) => (done = resolve));
-  link.attach({ onData: (c) => (text += c.toString()), onDrain: () => {}, onClose: done });
-  return { data: () => text, closed };
 }
 
 /** Listens on a fresh path and dials it; returns both ends, unattached. */
@@ -123,8 +116,8 @@ describe('unix()', () => {
     expect(listener.address).toBe(`unix:${path}`);
     expect(listener.port).toBeUndefined();
     for (const link of [client, server]) expect(link).toMatchObject({ transport: 'unix', remoteAddress: path });
-    const fromClient = attach(server);
-    const fromServer = attach(client);
+    const fromClient = recordLink(server);
+    const fromServer = recordLink(client);
     client.write('ping\n');
     server.write(Buffer.from('pong\n'));
     await until(() => fromClient.data() === 'ping\n' && fromServer.data() === 'pong\n');
@@ -135,7 +128,7 @@ describe('unix()', () => {
 
   it('reports destroy() to a peer whose bytes are still unread as an abrupt close (ECONNRESET)', async () => {
     const { client, server } = await pair();
-    const clientSide = attach(client);
+    const clientSide = recordLink(client);
     // The server end is not attached: the byte stays in its receive queue, which makes the
     // kernel hand the peer ECONNRESET when the socket is closed.
     await new Promise<void>((resolve, reject) => client.write('unread\n', (e) => (e ? reject(e) : resolve())));
@@ -148,8 +141,8 @@ describe('unix()', () => {
   // AF_UNIX has no RST: close() with an empty receive queue is an EOF, whatever the API called.
   it.runIf(process.platform === 'linux')('cannot tell a peer with nothing unread that destroy() was abrupt: it sees an orderly end', async () => {
     const { client, server } = await pair();
-    const clientSide = attach(client);
-    attach(server);
+    const clientSide = recordLink(client);
+    recordLink(server);
     server.destroy();
     expect(await clientSide.closed).toEqual({ graceful: true });
   });
@@ -219,8 +212,8 @@ describe('unix()', () => {
 
   it('close() stops accepting at once and resolves once accepted links are gone', async () => {
     const { client, server, listener, path } = await pair();
-    attach(client);
-    attach(server);
+    recordLink(client);
+    recordLink(server);
     let closed = false;
     const closing = listener.close().then(() => (closed = true));
     expect(fs.existsSync(path)).toBe(false);

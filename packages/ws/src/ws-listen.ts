@@ -3,14 +3,14 @@
  * http(s) server or on the user's, sharing its port. Both route `'upgrade'` events by path to a
  * `noServer` WebSocketServer, so the two modes behave the same.
  */
-import { ErrorCode, ProjError, type Link, type Listener, tlsHandshake } from '@proj/core';
+import { ErrorCode, ProjError, type Link, type Listener, tlsHandshake, hasServerIdentity } from '@proj/core';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
-import { hasServerIdentity, type TlsOptions } from './tls-options.js';
+import type { TlsOptions } from './tls-options.js';
 import { WsLink, type WsHandshake } from './ws-link.js';
 
 /** The resolved options of a `ws()` transport, shared by dial and both listen modes. */
