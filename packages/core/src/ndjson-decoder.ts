@@ -9,6 +9,7 @@
  * take seconds.
  */
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
+import { isBlank, lineTooLong, malformedLine } from './line-errors.js';
 import { PartialLine, overLimit } from './partial-line.js';
 import { decodeUtf8 } from './utf8.js';
 
@@ -19,7 +20,6 @@ export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 const MAX_LINE_BYTES_LIMIT = 2 ** 29 - 24;
 const LF = 10;
 const CR = 13;
-const SAMPLE_CHARS = 64;
 
 /** Options of {@link NdjsonDecoder}. */
 export interface NdjsonDecoderOptions {
@@ -308,17 +308,14 @@ export class NdjsonDecoder {
   #notJson(line: string, lineNo: number, cause: unknown): void {
     if (isBlank(line)) return;
     this.#errors++;
-    const details = { line: lineNo, connection: this.#connection, sample: sampleOf(line) };
     const onError = this.#onError;
-    onError(new ProjError(ErrorCode.MALFORMED_LINE, `line ${lineNo} is not valid JSON`, { cause, details }));
+    onError(malformedLine(line, lineNo, this.#connection, cause));
   }
 
   #lineTooLong(lineNo: number): void {
     this.#errors++;
-    const max = this.#maxLineBytes;
-    const details = { line: lineNo, maxLineBytes: max, connection: this.#connection };
     const onError = this.#onError;
-    onError(new ProjError(ErrorCode.LINE_TOO_LONG, `line ${lineNo} exceeds maxLineBytes (${max})`, { details }));
+    onError(lineTooLong(lineNo, this.#maxLineBytes, this.#connection));
   }
 
   #endPartialBytes(chunk: Uint8Array, nl: number): void {
@@ -379,24 +376,4 @@ export class NdjsonDecoder {
 
 function invalid(option: string, reason: string, value: unknown): never {
   throw new ProjError(ErrorCode.INVALID_OPTION, `${option} ${reason}, got ${String(value)}`, { details: { option, value } });
-}
-
-/** JSON whitespace only (space, tab, CR; a line holds no LF). */
-function isBlank(line: string): boolean {
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== CR) return false;
-  }
-  return true;
-}
-
-/** First characters of a line for error details, without a final CR and without cutting a surrogate pair. */
-function sampleOf(line: string): string {
-  let end = Math.min(line.length, SAMPLE_CHARS);
-  if (end === line.length && line.charCodeAt(end - 1) === CR) end--;
-  else if (end === SAMPLE_CHARS) {
-    const c = line.charCodeAt(end - 1);
-    if (c >= 0xd800 && c <= 0xdbff) end--;
-  }
-  return line.slice(0, end);
 }
