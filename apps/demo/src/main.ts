@@ -1,87 +1,70 @@
 /**
- * The story in one run: a client starts before its server exists, connects when the server
- * appears, survives a server restart, and the server clears its connections on a timer.
- * Run with `npm run demo` (or `npx tsx apps/demo/src/main.ts --port 8024`).
+ * `npm run demo`: a guided tour of @proj that runs by itself and exits 0 when nothing was lost.
+ *
+ *   npx tsx apps/demo/src/main.ts [--transport tcp|unix|ws]… [--clear-after ms] [--no-color]
+ *
+ * Runs on the built packages (`npm run demo` builds them first).
  */
-import net from 'node:net';
-import { connect, serve, type Server } from '@proj/core';
-import { tcp } from '@proj/tcp';
-import { timeline } from './timeline.js';
+import { parseArgs } from 'node:util';
+import { printSummary } from './summary.js';
+import { timeline, wantsColour } from './timeline.js';
+import { runTour } from './tour.js';
+import { TRANSPORT_NAMES, type TransportName } from './tour-transports.js';
 
-const log = timeline();
-const portArg = process.argv.indexOf('--port');
-const port = portArg > 0 ? Number(process.argv[portArg + 1]) : await freePort();
-const transport = tcp({ port });
+const USAGE = `Usage: npm run demo -- [options]
 
-// The same handler every time the server (re)starts.
-const startServer = async (): Promise<Server> => {
-  const server = await serve(transport, (msg, peer) => {
-    peer.send({ echo: msg, at: new Date().toISOString() });
+  --transport <name>   tcp, unix or ws; repeat it or use a comma list (default: all three at once)
+  --clear-after <ms>   when the server clears every connection (default: 2000)
+  --no-color           plain output (also NO_COLOR=1); --color forces colours
+  --help               this text`;
+
+function options(): { transports: TransportName[]; clearAfter: number; colour: boolean } | undefined {
+  const { values } = parseArgs({
+    options: {
+      transport: { type: 'string', multiple: true },
+      'clear-after': { type: 'string' },
+      color: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
-  server.on('connection', (peer) => log('server', `peer ${peer.id} connected from ${peer.remoteAddress} (${server.peers.size} live)`));
-  server.on('disconnect', (peer, info) => log('server', `peer ${peer.id} left: ${info.reason}`));
-  log('server', `listening on ${server.address}`);
-  return server;
-};
-
-log('client', `starting before any server exists (target ${transport.name}://127.0.0.1:${port})`);
-const client = connect(transport, { reconnect: { initialDelay: 100, maxDelay: 1000 } });
-client.on('reconnecting', ({ attempt, delay, error }) => log('client', `attempt ${attempt} failed (${error?.code ?? 'disconnected'}), retrying in ${delay} ms`));
-client.on('connect', ({ remoteAddress, connections }) => log('client', `connected to ${remoteAddress} (connection #${connections})`));
-client.on('disconnect', ({ reason }) => log('client', `disconnected: ${reason}`));
-let replies = 0;
-client.on('message', (msg) => {
-  replies++;
-  log('client', `received ${JSON.stringify(msg)}`);
-});
-
-let sent = 0;
-const say = (text: string): void => {
-  client.send({ seq: ++sent, text });
-  log('client', `sent #${sent} "${text}"${client.state === 'open' ? '' : ` (queued while ${client.state})`}`);
-};
-
-say('hello before the server exists');
-await delay(700);
-let server = await startServer();
-await client.connected();
-say('hello, server');
-await delay(300);
-
-log('server', 'restarting');
-await server.close({ grace: 200 });
-say('sent while the server is down');
-await delay(600);
-server = await startServer();
-await client.connected();
-say('back again');
-await delay(300);
-
-log('server', 'clearing every connection after 200 ms, gracefully (end)');
-await delay(200);
-await server.peers.endAll();
-await client.connected();
-log('server', 'and now abruptly (destroy)');
-await server.peers.destroyAll();
-await client.connected();
-say('still here');
-await delay(300);
-
-await client.end();
-await server.close();
-log('summary', `sent ${sent}, received ${replies} replies, reconnects ${client.reconnects}, lost ${sent - replies}`);
-process.exitCode = sent === replies ? 0 : 1;
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  if (values.help === true) return undefined;
+  const names = (values.transport ?? [...TRANSPORT_NAMES]).flatMap((value) => value.split(',')).map((name) => name.trim());
+  const unknown = names.filter((name) => !(TRANSPORT_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown transport ${unknown.join(', ')}: use ${TRANSPORT_NAMES.join(', ')}`);
+  const clearAfter = Number(values['clear-after'] ?? 2000);
+  if (!Number.isInteger(clearAfter) || clearAfter < 500) throw new Error('--clear-after takes a number of ms, at least 500');
+  const colour = values['no-color'] === true ? false : values.color === true ? true : wantsColour(process.stdout);
+  return { transports: [...new Set(names)] as TransportName[], clearAfter, colour };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
+let chosen: ReturnType<typeof options>;
+try {
+  chosen = options();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+// The reader went away (`npm run demo | head`): print nothing more, but finish, so that
+// everything still closes and the exit code still tells whether anything was lost.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+if (chosen === undefined) {
+  process.stdout.write(`${USAGE}\n`);
+} else {
+  const log = timeline(process.stdout, chosen.colour);
+  const started = performance.now();
+  log.raw(`@proj guided tour: one echo handler served over ${chosen.transports.join(', ')}`, 'bold');
+  if (chosen.transports.length > 1) log.raw('(one transport at a time: npm run demo -- --transport tcp|unix|ws)', 'note');
+  try {
+    const summary = await runTour({ transports: chosen.transports, log, clearAfter: chosen.clearAfter });
+    printSummary(summary, log);
+    log.raw(`   tour took ${((performance.now() - started) / 1000).toFixed(1)} s`, 'note');
+    // No process.exit(): the process ends by itself only if the tour closed everything it opened.
+    process.exitCode = summary.ok ? 0 : 1;
+  } catch (error) {
+    log.raw(`\nthe tour failed: ${(error as Error).stack ?? String(error)}`, 'bad');
+    process.exitCode = 1;
+  }
 }
