@@ -14,13 +14,18 @@ export interface BlackholeProxy {
   readonly swallowed: { up: number; down: number };
   /** Connections accepted so far. */
   readonly connections: number;
-  /** Stops forwarding on every connection open now; both sockets stay open. */
-  blackhole(): void;
+  /**
+   * Stops forwarding on every connection open now; both sockets stay open. `discard` keeps
+   * reading and drops the bytes (the senders never see backpressure); `stall` stops reading, so
+   * kernel buffers fill and the senders' writes block, as with a peer that froze.
+   */
+  blackhole(mode?: 'discard' | 'stall'): void;
   close(): Promise<void>;
 }
 
 interface Pair {
   holed: boolean;
+  sockets: net.Socket[];
 }
 
 export async function blackholeProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<BlackholeProxy> {
@@ -32,7 +37,7 @@ export async function blackholeProxy(targetPort: number, targetHost = '127.0.0.1
   const server = net.createServer((client) => {
     connections++;
     const upstream = net.connect({ port: targetPort, host: targetHost });
-    const pair: Pair = { holed: false };
+    const pair: Pair = { holed: false, sockets: [client, upstream] };
     pairs.add(pair);
     sockets.add(client).add(upstream);
     client.setNoDelay(true);
@@ -66,8 +71,11 @@ export async function blackholeProxy(targetPort: number, targetHost = '127.0.0.1
     get connections() {
       return connections;
     },
-    blackhole() {
-      for (const pair of pairs) pair.holed = true;
+    blackhole(mode = 'discard') {
+      for (const pair of pairs) {
+        pair.holed = true;
+        if (mode === 'stall') for (const socket of pair.sockets) socket.pause();
+      }
     },
     close() {
       for (const socket of sockets) socket.destroy();

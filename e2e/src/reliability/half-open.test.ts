@@ -6,8 +6,8 @@
  * - core liveness (`heartbeatInterval` / `heartbeatTimeout`): a blank line when nothing was sent
  *   for an interval; the link is destroyed with reason `heartbeat-timeout` when nothing arrived
  *   for the timeout. Runs over any transport: tcp, and ws (a blank text frame).
- * - the ws adapter's ping/pong `heartbeat`: the peer that stops answering is terminated
- *   (`PROJ_ERR_TRANSPORT`, `details.heartbeat`).
+ * - the ws adapter's ping/pong `heartbeat`: the peer that stops answering is terminated, with the
+ *   same reason and code (`details.heartbeat`: the interval).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +16,7 @@ import { tcp } from '@proj/tcp';
 import { ws } from '@proj/ws';
 import { nextEvent, until } from '@proj/testing';
 import { blackholeProxy, type BlackholeProxy } from './blackhole-proxy.js';
+import { within } from './deadline.js';
 import { report } from './figures.js';
 
 const INTERVAL = 100;
@@ -44,8 +45,8 @@ function expectHeartbeatTimeout(info: DisconnectInfo): void {
 }
 
 function expectPingTimeout(info: DisconnectInfo): void {
-  expect(info.reason).toBe('error');
-  expect(info.error).toMatchObject({ code: ErrorCode.TRANSPORT, details: { heartbeat: INTERVAL } });
+  expectHeartbeatTimeout(info);
+  expect(info.error?.details.heartbeat).toBe(INTERVAL);
 }
 
 const cases: Array<() => Case> = [
@@ -85,9 +86,9 @@ describe('reliability: half-open connection', () => {
   const open: Array<Client | Server | BlackholeProxy> = [];
   afterEach(async () => {
     for (const x of open.splice(0).reverse()) {
-      if ('peers' in x) await x.close({ grace: 0 });
-      else if ('blackhole' in x) await x.close();
-      else await x.destroy();
+      if ('peers' in x) await within(x.close({ grace: 0 }), 10_000, 'server.close()');
+      else if ('blackhole' in x) await within(x.close(), 10_000, 'proxy.close()');
+      else await within(x.destroy(), 10_000, 'client.destroy()');
     }
   });
 
@@ -158,4 +159,102 @@ describe('reliability: half-open connection', () => {
       });
     });
   }
+
+  it('tcp, core heartbeat: a live peer is not declared dead while a slow consumer holds reading', async () => {
+    // The client reads with an async iterator that stalls: reading pauses (readHighWaterMark), so
+    // the server's heartbeats sit unread in the kernel. The server is alive and the client keeps
+    // pinging it; a verdict taken while this side does not read would be a false positive.
+    const server = await serve(tcp({ port: 0 }), () => {}, coreHeartbeat);
+    open.push(server);
+    const client = connect(tcp({ port: server.port! }), { reconnect: fast, readHighWaterMark: 4, ...coreHeartbeat });
+    open.push(client);
+    const disconnects: DisconnectInfo[] = [];
+    client.on('disconnect', (info) => disconnects.push(info));
+    await client.connected();
+    await until(() => server.peers.size === 1);
+    const peer = server.peers.list()[0]!;
+    for (let i = 0; i < 100; i++) peer.send({ i });
+
+    const got: unknown[] = [];
+    let stalledPings = 0;
+    for await (const message of client) {
+      got.push(message);
+      if (got.length === 1) {
+        // Stall until the server has received 4 of the client's pings (two heartbeat timeouts of
+        // wall time) while the client's reading is held.
+        const before = peer.stats.bytesIn;
+        await until(() => peer.stats.bytesIn >= before + 4 || disconnects.length > 0, 10_000, 'client pings during the stall');
+        stalledPings = peer.stats.bytesIn - before;
+      }
+      if (got.length === 100) break;
+    }
+    report('half-open (slow consumer, core heartbeat)', { stalledPings, disconnects: disconnects.map((d) => d.reason) });
+    expect(disconnects).toEqual([]);
+    expect(got).toEqual(Array.from({ length: 100 }, (_, i) => ({ i })));
+    expect(client.reconnects).toBe(0);
+  });
+
+  it.each(['tcp', 'ws'] as const)('%s, core heartbeat: a stalled link is detected while the client is blocked, and the batch it never accepted is sent again', async (kind) => {
+    // The proxy freezes (stops reading both ways): kernel buffers fill and the client's last
+    // write stays pending in Node until the heartbeat timeout destroys the link. That batch was
+    // never accepted by the kernel, so it must go out again on the next connection; what the
+    // dead link's kernel buffers did accept is lost (TCP gives no receipt) and must be all that is.
+    const liveness = { heartbeatInterval: 250, heartbeatTimeout: 2000 }; // time enough to fill any loopback buffer
+    const got: number[] = [];
+    const server = await serve(kind === 'tcp' ? tcp({ port: 0 }) : ws({ port: 0, heartbeat: 0 }), (m) => void got.push((m as { i: number }).i), liveness);
+    open.push(server);
+    const proxy = await blackholeProxy(server.port!);
+    open.push(proxy);
+    const transport = kind === 'tcp' ? tcp({ port: proxy.port }) : ws({ url: `ws://127.0.0.1:${proxy.port}/`, heartbeat: 0 });
+    const client = connect(transport, { reconnect: fast, maxQueueBytes: 256 * 1024 * 1024, ...liveness });
+    open.push(client);
+    const disconnects: DisconnectInfo[] = [];
+    let i = 0;
+    let iAtLastDrain = 0;
+    client.on('disconnect', (info) => disconnects.push(info));
+    client.on('drain', () => void (disconnects.length === 0 && (iAtLastDrain = i)));
+    await client.connected();
+    const pad = 'p'.repeat(16 * 1024);
+    for (; i < 10; i++) client.send({ i, pad });
+    await until(() => got.length === 10);
+
+    proxy.blackhole('stall');
+    let blocked = false;
+    while (disconnects.length === 0 && i < 100_000) {
+      if (client.send({ i: i++, pad })) continue;
+      blocked = true;
+      // Wait for the transport to take more, or for the link to be declared dead.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          client.off('drain', done).off('disconnect', done);
+          resolve();
+        };
+        client.on('drain', done).on('disconnect', done);
+      });
+      if (disconnects.length === 0) blocked = false;
+    }
+    const iAtDisconnect = i;
+    expect(disconnects.map((d) => d.reason)).toEqual(['heartbeat-timeout']);
+    expect(blocked).toBe(true); // the scenario: the last write was still pending when the link died
+    await client.connected();
+    for (const end = i + 10; i < end; ) client.send({ i: i++, pad });
+    await until(() => got[got.length - 1] === i - 1, 20_000, `message ${i - 1} after the reconnect`);
+
+    const received = new Set(got);
+    const neverAccepted = Array.from({ length: iAtDisconnect - iAtLastDrain }, (_, k) => iAtLastDrain + k);
+    const lostNeverAccepted = neverAccepted.filter((k) => !received.has(k));
+    let outOfOrder = 0;
+    for (let k = 1; k < got.length; k++) if (got[k]! <= got[k - 1]!) outOfOrder++;
+    report(`half-open (${kind} stalled, client blocked)`, {
+      sent: i,
+      received: got.length,
+      lostInDeadLinkKernelBuffers: i - got.length - lostNeverAccepted.length,
+      pendingWhenDestroyed: neverAccepted.length,
+      lostOfThose: lostNeverAccepted.length,
+      dropped: client.stats.dropped,
+    });
+    expect(outOfOrder).toBe(0);
+    expect(client.stats.dropped).toBe(0);
+    expect(lostNeverAccepted, 'messages of the write still pending at destroy() were lost, not sent again').toEqual([]);
+  }, 60_000);
 });

@@ -16,7 +16,7 @@ import { frame, OPCODE, rawTcp, rawWs, type RawSocket } from './raw-peers.js';
 const MAX_CONNECTIONS = 32;
 const FLOOD = 500;
 const CYCLES = 10_000;
-const WARMUP = 1_000;
+const WARMUP = 2_000;
 const CONCURRENCY = 16;
 /** Heap growth allowed over 10,000 cycles after a full GC: 100 bytes per cycle would already exceed it. */
 const HEAP_BOUND = 1024 * 1024;

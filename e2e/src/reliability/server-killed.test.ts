@@ -14,8 +14,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, ErrorCode, isProjError, type Client, type DroppedInfo } from '@proj/core';
+import { connect, ErrorCode, isProjError, type Client, type DroppedInfo, type Transport } from '@proj/core';
 import { tcp } from '@proj/tcp';
+import { unix } from '@proj/unix';
+import { ws } from '@proj/ws';
 import { freePort, nextEvent, until } from '@proj/testing';
 import { ChildServer, fixture } from './child-server.js';
 import { report } from './figures.js';
@@ -44,8 +46,9 @@ class Ledger {
   /** Seqs re-sent because a barrier proved them lost (message or ack). */
   readonly resentSeqs = new Set<number>();
   resends = 0;
-  /** `send()` threw PROJ_ERR_QUEUE_FULL: reported to the sender, retried later. */
+  /** `send()` threw PROJ_ERR_QUEUE_FULL: reported to the sender, retried at the next barrier. */
   readonly refused: number[] = [];
+  refusedTotal = 0;
   /** Open barriers: id → the n it was sent with. */
   readonly barriers = new Map<number, number>();
   #barrierId = 0;
@@ -64,15 +67,32 @@ class Ledger {
       return ok ? 'ok' : 'backpressure';
     } catch (err) {
       if (!isProjError(err, ErrorCode.QUEUE_FULL)) throw err;
+      // Reported to the sender: not in flight; the producer sends it again before anything new.
+      this.pending.delete(seq);
       this.refused.push(seq);
+      this.refusedTotal++;
       return 'full';
     }
   }
 
-  sendBarrier(): number {
+  /**
+   * Queues a barrier and returns its id. If the queue is full (PROJ_ERR_QUEUE_FULL) the barrier is
+   * queued again once the queue has flushed, and `undefined` is returned.
+   */
+  sendBarrier(): number | undefined {
     const id = ++this.#barrierId;
     const n = this.nextN;
-    this.client.send({ barrier: id, n });
+    try {
+      this.client.send({ barrier: id, n });
+    } catch (err) {
+      if (!isProjError(err, ErrorCode.QUEUE_FULL)) throw err;
+      // Rejected when the client closes (the end of the test): nothing left to prove then.
+      this.client.flushed().then(
+        () => void (this.client.state === 'open' && this.sendBarrier()),
+        () => {},
+      );
+      return undefined;
+    }
     this.nextN++;
     this.barriers.set(id, n);
     return id;
@@ -101,7 +121,6 @@ class Ledger {
         this.send(seq);
       }
     }
-    for (const seq of this.refused.splice(0)) this.send(seq);
   }
 }
 
@@ -127,17 +146,27 @@ describe('reliability: server killed', () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
-  it(`accounts for every one of ${N.toLocaleString('en')} messages across ${KILLS} SIGKILLs of the server`, async () => {
+  // tcp is the case the issue names; unix (a stale socket file after each crash) and ws (1006
+  // closes) run the same protocol. The last case ignores backpressure into a small queue, so
+  // part of the stream is refused by send() (PROJ_ERR_QUEUE_FULL) and must be retried.
+  const cases = [
+    { name: 'tcp', kind: 'tcp', queue: {}, respectBackpressure: true },
+    { name: 'unix', kind: 'unix', queue: {}, respectBackpressure: true },
+    { name: 'ws', kind: 'ws', queue: {}, respectBackpressure: true },
+    { name: 'tcp, queue of 500, backpressure ignored', kind: 'tcp', queue: { maxQueueMessages: 500 }, respectBackpressure: false },
+  ] as const;
+  it.each(cases)(`$name: accounts for every one of ${N.toLocaleString('en')} messages across ${KILLS} SIGKILLs of the server`, async ({ name, kind, queue, respectBackpressure }) => {
     const dir = mkdtempSync(join(tmpdir(), 'proj-killed-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const log = join(dir, 'received.log');
-    const port = await freePort();
+    const address = kind === 'unix' ? join(dir, 'server.sock') : String(await freePort());
+    const transport: Transport = kind === 'unix' ? unix({ path: address }) : kind === 'ws' ? ws({ port: Number(address) }) : tcp({ port: Number(address) });
     let incarnation = 0;
-    const start = (): Promise<ChildServer> => ChildServer.start(fixture('kill-server.mjs'), [String(port), log, String(incarnation)]);
+    const start = (): Promise<ChildServer> => ChildServer.start(fixture('kill-server.mjs'), [kind, address, log, String(incarnation)]);
     let server = await start();
     cleanup.push(() => server.kill());
 
-    const client = connect(tcp({ port }), { reconnect: { strategy: 'constant', initialDelay: 10, jitter: 'none' } });
+    const client = connect(transport, { reconnect: { strategy: 'constant', initialDelay: 10, jitter: 'none' }, ...queue });
     cleanup.push(() => client.destroy());
     const ledger = new Ledger(client);
     const dropped: DroppedInfo[] = [];
@@ -168,21 +197,27 @@ describe('reliability: server killed', () => {
       } else if (m.barrier !== undefined) ledger.onBarrier(m.barrier);
     });
 
-    // The stream: respects backpressure; the server dies under it whenever the kill schedule says.
-    for (let seq = 0; seq < N; seq++) {
-      // At-least-once needs a window: a dead peer's kernel buffer accepts megabytes that are then lost.
-      if (ledger.pending.size >= WINDOW) await until(() => ledger.pending.size < WINDOW / 2 || killError !== undefined, 30_000, 'acks to open the window');
-      const sent = ledger.send(seq);
-      if (sent === 'backpressure') await nextEvent(client, 'drain', 30_000);
-      else if (sent === 'full') await until(() => client.queuedMessages === 0, 30_000, 'the queue to empty');
-      if (killError !== undefined) throw killError;
-    }
+    // The stream; the server dies under it whenever the kill schedule says. Seqs that send()
+    // refused go again first, then the stream goes on.
+    const pump = async (from: number, to: number): Promise<void> => {
+      for (let seq = from; seq < to || ledger.refused.length > 0; ) {
+        // At-least-once needs a window: a dead peer's kernel buffer accepts megabytes that are then lost.
+        if (ledger.pending.size >= WINDOW) await until(() => ledger.pending.size < WINDOW / 2 || killError !== undefined, 30_000, 'acks to open the window');
+        const sent = ledger.send(ledger.refused.length > 0 ? ledger.refused.shift()! : seq++);
+        if (sent === 'backpressure' && respectBackpressure) await nextEvent(client, 'drain', 30_000);
+        else if (sent === 'full') await client.flushed();
+        if (killError !== undefined) throw killError;
+      }
+    };
+    await pump(0, N);
     // Until every seq is acknowledged: each barrier re-sends whatever it proves lost. A barrier
     // lost in a crash is superseded by the one sent on the next connection.
     for (let round = 0; round < 200 && (ledger.ackedCount < N || killing !== undefined); round++) {
+      await pump(0, 0);
+      await client.flushed(); // room for the barrier
       const connections = client.reconnects;
       const id = ledger.sendBarrier();
-      await until(() => !ledger.barriers.has(id) || client.reconnects !== connections || killError !== undefined, 30_000, `barrier ${id}`);
+      await until(() => (id !== undefined && !ledger.barriers.has(id)) || client.reconnects !== connections || killError !== undefined, 30_000, `barrier ${id}`);
     }
     if (killError !== undefined) throw killError;
     await until(() => killing === undefined);
@@ -210,7 +245,7 @@ describe('reliability: server killed', () => {
     const duplicates = duplicatedSeqs.reduce((sum, seq) => sum + timesLogged[seq]! - 1, 0);
     const lostWithoutReceipt = nLogged.filter((count) => count === 0).length;
 
-    report('server killed', {
+    report(`server killed (${name})`, {
       sigkillsSurvived: kills,
       reconnects: client.reconnects,
       messages: N,
@@ -220,7 +255,7 @@ describe('reliability: server killed', () => {
       duplicatedSeqs: duplicatedSeqs.length,
       resent: ledger.resends,
       lostInKernelAtCrash: lostWithoutReceipt,
-      reportedFailed: ledger.refused.length + dropped.length,
+      reportedFailed: ledger.refusedTotal + dropped.length,
       partialLinesAtCrash: client.stats.malformed,
       libraryDuplicates,
       reorderedOrHoles: outOfOrder + holes,
@@ -228,7 +263,9 @@ describe('reliability: server killed', () => {
     });
 
     expect(kills).toBe(KILLS);
-    expect(client.reconnects).toBe(KILLS);
+    // One connection per incarnation (a retry may still reach a dying process's backlog: that
+    // one is reset at once and logs nothing, hence >=).
+    expect(client.reconnects).toBeGreaterThanOrEqual(KILLS);
     expect(connections.size).toBe(KILLS + 1);
     // Every seq delivered at least once, none lost.
     expect(ledger.ackedCount).toBe(N);
@@ -239,6 +276,7 @@ describe('reliability: server killed', () => {
     expect(holes).toBe(0);
     expect(libraryDuplicates).toBe(0);
     expect(dropped).toEqual([]);
+    if (!respectBackpressure) expect(ledger.refusedTotal).toBeGreaterThan(0);
     expect(client.stats.dropped).toBe(0);
     // Duplicates only where the test re-sent a seq whose ack it never got, at most once per re-send.
     for (const seq of duplicatedSeqs) {

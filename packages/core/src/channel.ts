@@ -54,6 +54,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   #iteratorHold = false;
   /** Reasons reading is paused (a lagging iterator, a pending authentication): paused while > 0. */
   #readHolds = 0;
+  /** When reading last resumed after a hold: the heartbeat counts silence from there. */
+  #resumedAt = 0;
   #flushWaiters: Array<{ resolve: () => void; reject: (err: ProjError) => void }> = [];
 
   constructor(options: ChannelOptions = {}) {
@@ -68,7 +70,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     checkNumber('readHighWaterMark', this.#readHighWaterMark, 1);
     const interval = options.heartbeatInterval ?? 0;
     this.#heartbeat = new Heartbeat(interval, options.heartbeatTimeout ?? 0, {
-      lastReceived: () => this.#lastActivity,
+      // While reading is held (a slow consumer), the peer's data and heartbeats wait unread in the
+      // kernel: no verdict then, and afterwards the silence counts from the resume.
+      lastReceived: () => (this.#readHolds > 0 ? Date.now() : Math.max(this.#lastActivity, this.#resumedAt)),
       ping: () => this.#ping(),
       dead: (silentFor) => {
         const error = new ProjError(ErrorCode.HEARTBEAT_TIMEOUT, `nothing received from ${this.id} for ${silentFor} ms`, { details: { connection: this.id, silentFor } });
@@ -224,7 +228,10 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
 
   /** Releases one {@link Channel.holdReading}. */
   protected releaseReading(): void {
-    if (this.#readHolds > 0 && --this.#readHolds === 0) this.#link?.resume();
+    if (this.#readHolds > 0 && --this.#readHolds === 0) {
+      this.#resumedAt = Date.now();
+      this.#link?.resume();
+    }
   }
 
   /** Reports queued messages that will never be sent, and empties the queue. */

@@ -83,7 +83,21 @@ export class DuplexLink implements Link {
   }
 
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean {
-    return this.#stream.write(chunk, callback);
+    const stream = this.#stream;
+    if (callback === undefined) return stream.write(chunk);
+    const before = stream.writableLength;
+    let handedOver = false;
+    const written = stream.write(chunk, (error) => {
+      // Node completes the write still in progress with success when the stream is destroyed
+      // (stream_base_commons onWriteComplete: `if (stream.destroyed) this.callback(null)`), though the
+      // kernel never took the bytes: confirmed only if it left inside write() or while the stream lived.
+      if ((error === undefined || error === null) && !handedOver && stream.destroyed) {
+        callback(new ProjError(ErrorCode.TRANSPORT, `write to ${this.remoteAddress} interrupted: the stream was destroyed first`));
+      } else callback(error);
+    });
+    // Back to the same writableLength: the kernel took it synchronously (the callback is only deferred).
+    handedOver = stream.writableLength === before;
+    return written;
   }
 
   end(): void {

@@ -39,15 +39,24 @@ export async function until(predicate: () => boolean, ms = 10_000, what = 'condi
   }
 }
 
-/** A loopback port that was free a moment ago: lets a client start before its server exists. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A loopback port that was free a moment ago: lets a client start before its server exists.
+ * Drawn at random below the kernel's ephemeral range (32768+ on Linux), where outgoing
+ * connections and port-0 listeners of other test processes never land, then checked bindable.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await bindable(port)) return port;
+  }
+  throw new Error('no free port found in 20000-31999 after 50 tries');
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
 }
 

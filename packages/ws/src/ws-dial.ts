@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { WebSocket, type ClientOptions } from 'ws';
 import type { TlsOptions } from './tls-options.js';
 import type { WsConfig } from './ws-listen.js';
-import { WsLink, type WsHandshake } from './ws-link.js';
+import { WsLink, type WsHandshake, type WsLinkOptions } from './ws-link.js';
 
 /** TLS settings of a `wss://` dial: the user's options and the secure context parsed from them once. */
 export interface DialTls {
@@ -63,15 +63,17 @@ export function dialUrl(url: string, config: WsConfig, connectTimeout: number, s
       signal?.removeEventListener('abort', onAbort);
       if (error === undefined) {
         socket.off('error', onError);
-        resolve(new WsLink(socket, { remoteAddress: url, highWaterMark: config.highWaterMark, heartbeat: config.heartbeat, role: 'client', handshake }));
+        resolve(new WsLink(socket, { remoteAddress: url, highWaterMark: config.highWaterMark, heartbeat: config.heartbeat, role: 'client', handshake, ...(rawSocket === undefined ? {} : { rawSocket }) }));
         return;
       }
       // onError stays (now a no-op): terminating a connecting socket emits a late 'error'.
       socket.terminate();
       reject(error);
     };
+    let rawSocket: WsLinkOptions['rawSocket'];
     const onUpgrade = (response: http.IncomingMessage): void => {
       handshake = clientHandshake(url, response);
+      rawSocket = response.socket;
     };
     const onOpen = (): void => settle();
     const onError = (cause: Error): void => settle(new ProjError(ErrorCode.CONNECT, `cannot connect to ${url}: ${cause.message}`, { cause }));

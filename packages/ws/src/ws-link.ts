@@ -2,7 +2,7 @@
  * `WsLink`: a {@link Link} over an open `ws` WebSocket. One `write()` is one text frame; each
  * received frame is one `onData` chunk (`messageFramed`), so core ends a line at every frame end.
  */
-import type { Link, LinkCloseInfo, LinkHandlers, TlsHandshake } from '@proj/core';
+import { ErrorCode, ProjError, type Link, type LinkCloseInfo, type LinkHandlers, type TlsHandshake } from '@proj/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { closeInfo } from './close-info.js';
@@ -29,6 +29,8 @@ export interface WsLinkOptions {
   role: 'server' | 'client';
   /** What the opening handshake established, exposed as `handshake`. */
   handshake: WsHandshake;
+  /** The socket `ws` writes to: tells a write the kernel took from one a teardown cut short. */
+  rawSocket?: { readonly destroyed: boolean; readonly writableLength: number };
 }
 
 export class WsLink implements Link {
@@ -39,6 +41,7 @@ export class WsLink implements Link {
   readonly #socket: WebSocket;
   readonly #highWaterMark: number;
   readonly #heartbeat: Heartbeat | undefined;
+  readonly #raw: WsLinkOptions['rawSocket'];
   #handlers: LinkHandlers | undefined;
   /** Frames `ws` emitted before `attach()` (the socket is paused meanwhile, so at most a few). */
   #early: Buffer[] = [];
@@ -53,6 +56,7 @@ export class WsLink implements Link {
     this.remoteAddress = options.remoteAddress;
     this.handshake = options.handshake;
     this.#highWaterMark = options.highWaterMark;
+    this.#raw = options.rawSocket;
     // Nothing reads until core attaches: keep frames in the kernel rather than lose them.
     socket.pause();
     // Listen for errors and close from the start: a failure before attach() must not crash.
@@ -86,10 +90,19 @@ export class WsLink implements Link {
 
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean {
     // `binary: false`: a text frame, even for a Uint8Array (core only writes UTF-8).
+    const raw = this.#raw;
+    const before = raw?.writableLength ?? 0;
+    let handedOver = false;
     this.#socket.send(chunk, { binary: false }, (error) => {
-      callback?.(error);
+      // As on a plain socket, Node completes the write in progress with success when the socket is
+      // destroyed though the kernel never took it: only a write that left synchronously, or completed
+      // while the socket lived, is confirmed (see DuplexLink.write).
+      if ((error === undefined || error === null) && raw !== undefined && !handedOver && raw.destroyed) {
+        callback?.(new ProjError(ErrorCode.TRANSPORT, `write to ${this.remoteAddress} interrupted: the socket was destroyed first`));
+      } else callback?.(error);
       this.#maybeDrain();
     });
+    handedOver = raw !== undefined && raw.writableLength === before;
     if (this.#socket.bufferedAmount < this.#highWaterMark) return true;
     this.#needDrain = true;
     return false;

@@ -71,6 +71,7 @@ function routeUpgrades(server: http.Server, config: WsConfig, onLink: (link: Lin
       heartbeat: config.heartbeat,
       role: 'server',
       handshake: serverHandshake(request),
+      rawSocket: request.socket,
     });
     // A handshake that was in flight when close() ran: stop accepting means not handing it on.
     if (closed) link.destroy();
