@@ -145,7 +145,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       this.#flushScheduled = true;
       scheduleTick(this.#flush);
     }
-    if (this.#blocked || this.#queue.bytes >= this.#highWaterMark) {
+    if (this.#blocked || this.#queue.atLeast(this.#highWaterMark)) {
       this.#needDrain = true;
       return false;
     }

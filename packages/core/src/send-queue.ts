@@ -58,12 +58,19 @@ const byteLength: (s: string) => number =
 
 export class SendQueue {
   // Entries are encoded lines, or whole batches put back by requeue(); #counts holds how many
-  // messages each entry carries.
+  // messages each entry carries. Lines are measured lazily: a per-line Buffer.byteLength() was a
+  // sixth of the per-message CPU on loopback (bench/RESULTS.md). Entries from #unmeasuredFrom on
+  // have size -1; their UTF-8 bytes lie in [#units, 3 × #units], which decides most bound checks
+  // without measuring, and take() measures the whole batch in one call.
   #entries: string[] = [];
   #sizes: number[] = [];
   #counts: number[] = [];
   #head = 0;
+  /** Exact bytes of the measured entries. */
   #bytes = 0;
+  /** UTF-16 units of the unmeasured entries. */
+  #units = 0;
+  #unmeasuredFrom = 0;
   #messages = 0;
   readonly maxMessages: number;
   readonly maxBytes: number;
@@ -85,9 +92,18 @@ export class SendQueue {
     return this.#messages;
   }
 
-  /** Queued bytes. */
+  /** Queued bytes (exact: measures what is not measured yet). */
   get bytes(): number {
+    this.#measure();
     return this.#bytes;
+  }
+
+  /** Whether at least `threshold` bytes are queued; measures only when the bounds cannot tell. */
+  atLeast(threshold: number): boolean {
+    if (this.#bytes + this.#units >= threshold) return true;
+    if (this.#bytes + 3 * this.#units < threshold) return false;
+    this.#measure();
+    return this.#bytes >= threshold;
   }
 
   /**
@@ -95,6 +111,16 @@ export class SendQueue {
    * under `drop-oldest`, discards from the front and returns what it discarded.
    */
   push(line: string, connection?: string): DroppedInfo | undefined {
+    if (this.#messages + 1 <= this.maxMessages && this.#bytes + 3 * (this.#units + line.length) <= this.maxBytes) {
+      // Fits even at 3 bytes per UTF-16 unit: no need to know its exact size yet.
+      this.#entries.push(line);
+      this.#sizes.push(-1);
+      this.#counts.push(1);
+      this.#units += line.length;
+      this.#messages++;
+      return undefined;
+    }
+    this.#measure();
     const size = byteLength(line);
     if (this.#messages + 1 <= this.maxMessages && this.#bytes + size <= this.maxBytes) {
       this.#append(line, size, 1);
@@ -108,9 +134,10 @@ export class SendQueue {
     let bytes = 0;
     while (this.#head < this.#entries.length && (this.#messages + 1 > this.maxMessages || this.#bytes + size > this.maxBytes)) {
       const h = this.#head++;
-      bytes += this.#sizes[h]!;
+      const entryBytes = this.#sizeAt(h);
+      bytes += entryBytes;
       messages += this.#counts[h]!;
-      this.#bytes -= this.#sizes[h]!;
+      this.#bytes -= entryBytes;
       this.#messages -= this.#counts[h]!;
     }
     this.#compact();
@@ -126,6 +153,7 @@ export class SendQueue {
   requeue(batches: readonly Batch[]): void {
     if (batches.length === 0) return;
     const entries = batches.map((b) => b.data);
+    this.#unmeasuredFrom = batches.length + this.#unmeasuredFrom - this.#head;
     this.#entries = [...entries, ...this.#entries.slice(this.#head)];
     this.#sizes = [...batches.map((b) => b.bytes), ...this.#sizes.slice(this.#head)];
     this.#counts = [...batches.map((b) => b.messages), ...this.#counts.slice(this.#head)];
@@ -140,24 +168,52 @@ export class SendQueue {
   take(): Batch {
     const single = this.#entries.length - this.#head === 1;
     const data = single ? this.#entries[this.#head]! : this.#entries.slice(this.#head).join('');
-    const batch = { data, bytes: this.#bytes, messages: this.#messages };
-    this.clear();
+    // One measurement of the joined batch instead of one per line.
+    const bytes = this.#units === 0 ? this.#bytes : byteLength(data);
+    const batch = { data, bytes, messages: this.#messages };
+    this.#reset();
     return batch;
   }
 
   /** Empties the queue, returning what was in it. */
   clear(): { messages: number; bytes: number } {
-    const dropped = { messages: this.#messages, bytes: this.#bytes };
+    const dropped = { messages: this.#messages, bytes: this.bytes };
+    this.#reset();
+    return dropped;
+  }
+
+  #reset(): void {
     this.#entries = [];
     this.#sizes = [];
     this.#counts = [];
     this.#head = 0;
     this.#bytes = 0;
+    this.#units = 0;
+    this.#unmeasuredFrom = 0;
     this.#messages = 0;
-    return dropped;
   }
 
+  /**
+   * Measures the unmeasured entries (a suffix of the queue) in one call on their concatenation.
+   * Their own sizes stay -1: only drop-oldest needs them, and measures them then.
+   */
+  #measure(): void {
+    if (this.#units === 0) return;
+    const from = Math.max(this.#unmeasuredFrom, this.#head);
+    const tail = this.#entries.length - from === 1 ? this.#entries[from]! : this.#entries.slice(from).join('');
+    this.#bytes += byteLength(tail);
+    this.#units = 0;
+    this.#unmeasuredFrom = this.#entries.length;
+  }
+
+  #sizeAt(index: number): number {
+    const size = this.#sizes[index]!;
+    return size >= 0 ? size : byteLength(this.#entries[index]!);
+  }
+
+  /** Appends a measured entry (the slow path of push(): the queue is measured then). */
   #append(line: string, size: number, count: number): void {
+    this.#unmeasuredFrom = this.#entries.length + 1;
     this.#entries.push(line);
     this.#sizes.push(size);
     this.#counts.push(count);
@@ -170,6 +226,7 @@ export class SendQueue {
       this.#entries = this.#entries.slice(this.#head);
       this.#sizes = this.#sizes.slice(this.#head);
       this.#counts = this.#counts.slice(this.#head);
+      this.#unmeasuredFrom = Math.max(0, this.#unmeasuredFrom - this.#head);
       this.#head = 0;
     }
   }

@@ -1,0 +1,80 @@
+/**
+ * The reference (1.00) of the transport rows: raw `net` over TCP or a unix socket, a minimal
+ * hand splitter, and batched writes — every reply produced by one received chunk goes out in a
+ * single `write()`. Nagle off on TCP, as anyone tuning for latency would set it.
+ */
+import net from 'node:net';
+import { LineSplitter } from '../line-splitter.js';
+import { netTarget, type BenchClient, type Contender, type EchoServer, type Endpoint, type ReplyHandler } from './contender.js';
+
+function listen(server: net.Server, endpoint: Endpoint): Promise<Endpoint> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(netTarget(endpoint), () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'string' || address === null ? { path: endpoint.path! } : { port: address.port });
+    });
+  });
+}
+
+function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    server.close(() => resolve());
+  });
+}
+
+export const rawStream: Contender = {
+  async startServer(endpoint: Endpoint): Promise<EchoServer> {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer({ noDelay: true }, (socket) => {
+      sockets.add(socket);
+      socket.setEncoding('utf8');
+      let out = '';
+      const splitter = new LineSplitter((line) => {
+        out += JSON.stringify(JSON.parse(line)) + '\n';
+      });
+      socket.on('data', (text: string) => {
+        splitter.push(text);
+        if (out === '') return;
+        socket.write(out);
+        out = '';
+      });
+      socket.on('error', () => {}); // the client's reset at the end of a run is expected
+      socket.on('close', () => sockets.delete(socket));
+    });
+    const bound = await listen(server, endpoint);
+    return { endpoint: bound, close: () => closeServer(server, sockets) };
+  },
+
+  connect(endpoint: Endpoint, onReply: ReplyHandler): Promise<BenchClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ ...netTarget(endpoint), noDelay: true });
+      let out = '';
+      const client: BenchClient = {
+        send(message: unknown): void {
+          out += JSON.stringify(message) + '\n';
+        },
+        flush(): void {
+          if (out === '') return;
+          socket.write(out);
+          out = '';
+        },
+        close: () => new Promise((done) => socket.end(done)),
+      };
+      const splitter = new LineSplitter((line) => onReply(JSON.parse(line)));
+      socket.setEncoding('utf8');
+      socket.on('data', (text: string) => {
+        splitter.push(text);
+        client.flush(); // the sends this chunk's replies triggered: one write
+      });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        socket.on('error', () => {});
+        resolve(client);
+      });
+    });
+  },
+};

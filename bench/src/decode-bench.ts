@@ -1,0 +1,104 @@
+/**
+ * Decode: NDJSON bytes in memory, cut into chunks, to JSON values. Contenders: @proj's
+ * `NdjsonDecoder` (and its `parse()` stream, for the pipe style), `ndjson.parse()` and
+ * `split2(JSON.parse)`. Reference (1.00): `JSON.parse` over the same lines already split into
+ * strings — what any NDJSON decoder costs at best.
+ */
+import { NdjsonDecoder, parse as projParse } from '@proj/core';
+import ndjson from 'ndjson';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import split2 from 'split2';
+import type { BenchConfig } from './bench-config.js';
+import { compare, type Comparison } from './comparison.js';
+import { buildCorpus, chunk, type Corpus } from './corpus.js';
+import { interleave, type Trial } from './interleave.js';
+
+/** A stream with a writable byte side and a readable object side. */
+interface ObjectStream {
+  write(chunk: Buffer): boolean;
+  end(): void;
+  on(event: 'data', listener: (value: unknown) => void): unknown;
+  on(event: 'end' | 'drain', listener: () => void): unknown;
+  once(event: 'end' | 'drain', listener: () => void): unknown;
+}
+
+/** Decodes every chunk through a stream, honouring its backpressure; resolves with the number of values. */
+async function throughStream(stream: ObjectStream, chunks: readonly Buffer[]): Promise<number> {
+  let values = 0;
+  stream.on('data', () => values++);
+  // Rejects on 'error' too: a failing stream ends the measurement instead of hanging it.
+  const ended = once(stream as unknown as NodeJS.EventEmitter, 'end');
+  for (const c of chunks) if (!stream.write(c)) await once(stream as unknown as NodeJS.EventEmitter, 'drain');
+  stream.end();
+  await ended;
+  return values;
+}
+
+/** Times `decode` and checks it produced one value per line. Returns values per second. */
+async function timed(corpus: Corpus, decode: () => number | Promise<number>): Promise<number> {
+  const start = performance.now();
+  const values = await decode();
+  const seconds = (performance.now() - start) / 1000;
+  if (values !== corpus.lines.length) throw new Error(`decoded ${values} values, expected ${corpus.lines.length}`);
+  return values / seconds;
+}
+
+function reference(corpus: Corpus): number {
+  let values = 0;
+  for (const line of corpus.lines) {
+    JSON.parse(line);
+    values++;
+  }
+  return values;
+}
+
+function projDecoder(chunks: readonly Buffer[]): number {
+  let values = 0;
+  const decoder = new NdjsonDecoder({
+    onValue: () => values++,
+    onError: (error) => {
+      throw error;
+    },
+  });
+  for (const c of chunks) decoder.push(c);
+  decoder.flush();
+  return values;
+}
+
+const REFERENCE = 'JSON.parse on pre-split lines';
+
+/** The contenders, by report name. */
+export const DECODERS = {
+  proj: '@proj NdjsonDecoder',
+  projStream: '@proj parse() stream',
+  ndjson: 'ndjson.parse()',
+  split2: 'split2(JSON.parse)',
+} as const;
+
+/** Runs the decode benchmark for both shapes and every chunk size. */
+export async function decodeBench(config: BenchConfig, log: (line: string) => void): Promise<Comparison[]> {
+  const results: Comparison[] = [];
+  for (const shape of ['small', 'medium'] as const) {
+    const corpus = buildCorpus(shape, config.framing.corpusBytes);
+    for (const size of config.framing.chunkSizes) {
+      const chunks = chunk(corpus.bytes, size);
+      const label = `${shape === 'small' ? `small msgs (~${Math.round(corpus.meanLineBytes)} B)` : `~1 KiB msgs (~${Math.round(corpus.meanLineBytes)} B)`}, ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`} chunks`;
+      const trials: Trial<number>[] = [
+        { id: 'reference', run: () => timed(corpus, () => reference(corpus)) },
+        { id: 'proj', run: () => timed(corpus, () => projDecoder(chunks)) },
+        { id: 'projStream', run: () => timed(corpus, () => throughStream(projParse(), chunks)) },
+        { id: 'ndjson', run: () => timed(corpus, () => throughStream(ndjson.parse(), chunks)) },
+        { id: 'split2', run: () => timed(corpus, () => throughStream(split2(JSON.parse), chunks)) },
+      ];
+      const samples = await interleave(trials, { rounds: config.framing.rounds, warmup: config.framing.warmup });
+      const ref = samples.get('reference')!;
+      const rows = Object.entries(DECODERS).map(([id, name]) =>
+        compare({ section: 'decode', case: label, contender: name, reference: REFERENCE, metric: 'throughput', better: 'higher', unit: 'msg/s' }, samples.get(id)!, ref),
+      );
+      results.push(...rows);
+      log(`decode ${label}: ${rows.map((r) => `${r.contender} ${r.ratio.median.toFixed(2)}×`).join(', ')}`);
+    }
+  }
+  return results;
+}

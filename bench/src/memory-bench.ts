@@ -1,0 +1,105 @@
+/**
+ * Memory per idle connection: one server process holds N connections opened by another process;
+ * the server's RSS and heap after forced full GCs, minus the same before the N connections,
+ * divided by N. @proj tcp (its registry included) against raw net; @proj ws against bare ws.
+ *
+ * One-time costs (JIT code, lazily loaded modules, first-use pools) would be divided by N: a
+ * warm-up of connections opened and closed precedes the baseline.
+ *
+ * Each server runs twice per round. `default V8 heap` is the issue's definition. But V8's young
+ * generation grows with the allocation rate of the accept burst (8 → 32 MiB reserved here) and its
+ * touched pages stay resident after a full GC: that adds 2–6 KiB per connection at random (measured).
+ * `young gen pinned` fixes the semi-spaces at 1 MiB, so RSS deltas are old space and native
+ * memory: what the connections themselves retain. The targets are judged on the first.
+ */
+import type { BenchConfig } from './bench-config.js';
+import { BenchChild } from './child-process.js';
+import { compare, type Comparison } from './comparison.js';
+import { interleave } from './interleave.js';
+import { MEMORY_KINDS, type MemoryKind, type MemorySnapshot } from './memory-kinds.js';
+
+interface PerConnection {
+  rss: number;
+  heap: number;
+}
+
+const NAMES: Record<MemoryKind, string> = {
+  'raw-net': 'raw net (Set of sockets)',
+  'proj-tcp': '@proj tcp (serve + registry)',
+  'bare-ws': 'bare ws (WebSocketServer)',
+  'proj-ws': '@proj ws (serve + registry)',
+};
+
+/** How the server's V8 heap is configured (see the file comment). */
+export const HEAP_MODES = {
+  default: { label: 'default V8 heap', flags: [] as string[] },
+  pinned: { label: 'young gen pinned to 1 MiB', flags: ['--min-semi-space-size=1', '--max-semi-space-size=1'] },
+} as const;
+type HeapMode = keyof typeof HEAP_MODES;
+const WARMUP_CONNECTIONS = 200;
+
+/** Descriptors a process holding `connections` sockets needs, with room for stdio, the listener and node's own. */
+function filesFor(connections: number): number {
+  return connections + 256;
+}
+
+async function measureOnce(kind: MemoryKind, mode: HeapMode, config: BenchConfig): Promise<PerConnection> {
+  const n = config.memory.connections;
+  const server = await BenchChild.start(`memory ${kind} server`, new URL('./memory-server.ts', import.meta.url), {
+    args: [kind],
+    exposeGc: true,
+    nodeFlags: [...HEAP_MODES[mode].flags],
+    openFiles: filesFor(n),
+  });
+  let client: BenchChild | undefined;
+  try {
+    const port = await server.request<number>({ op: 'port' });
+    client = await BenchChild.start(`memory ${kind} client`, new URL('./memory-client.ts', import.meta.url), { openFiles: filesFor(n) });
+    const protocol = kind.endsWith('ws') ? 'ws' : 'tcp';
+    const open = (connections: number): Promise<unknown> =>
+      client!.request({ op: 'open', protocol, port, connections, concurrency: config.memory.openConcurrency, timeoutMs: 120_000 }, 125_000);
+    const held = (connections: number): Promise<unknown> => server.request({ op: 'await', connections, timeoutMs: 30_000 }, 35_000);
+    await open(WARMUP_CONNECTIONS);
+    await held(WARMUP_CONNECTIONS);
+    await client.request({ op: 'closeAll' });
+    await held(0);
+    const before = await server.request<MemorySnapshot>({ op: 'snapshot' });
+    await open(n);
+    await held(n);
+    const after = await server.request<MemorySnapshot>({ op: 'snapshot' });
+    if (after.connections !== n) throw new Error(`${kind}: ${after.connections} connections held, expected ${n}`);
+    return { rss: (after.rss - before.rss) / n / 1024, heap: (after.heapUsed - before.heapUsed) / n / 1024 };
+  } finally {
+    // The server goes first, so the client's sockets see a close rather than being reset one by one.
+    await server.stop();
+    await client?.stop();
+  }
+}
+
+export async function memoryBench(config: BenchConfig, log: (line: string) => void): Promise<Comparison[]> {
+  const modes = Object.keys(HEAP_MODES) as HeapMode[];
+  const samples = await interleave(
+    modes.flatMap((mode) => MEMORY_KINDS.map((kind) => ({ id: `${kind} ${mode}`, run: () => measureOnce(kind, mode, config) }))),
+    { rounds: config.memory.rounds, warmup: 0, onRound: (round) => log(`memory: round ${round}/${config.memory.rounds} done`) },
+  );
+  const pairs: [MemoryKind, MemoryKind, string][] = [
+    ['proj-tcp', 'raw-net', 'tcp'],
+    ['proj-ws', 'bare-ws', 'WebSocket'],
+    ['bare-ws', 'raw-net', 'WebSocket vs tcp'],
+  ];
+  const results: Comparison[] = [];
+  for (const mode of modes) {
+    const label = `${config.memory.connections} idle connections, ${HEAP_MODES[mode].label}`;
+    for (const [kind, ref, row] of pairs) {
+      const own = samples.get(`${kind} ${mode}`)!;
+      const base = samples.get(`${ref} ${mode}`)!;
+      const common = { section: 'memory' as const, case: `${row}, ${label}`, contender: NAMES[kind], reference: NAMES[ref], better: 'lower' as const, unit: 'KiB' };
+      results.push(
+        compare({ ...common, metric: 'RSS per connection' }, own.map((s) => s.rss), base.map((s) => s.rss)),
+        compare({ ...common, metric: 'heap per connection' }, own.map((s) => s.heap), base.map((s) => s.heap)),
+      );
+    }
+  }
+  for (const r of results) log(`memory ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toFixed(2)} vs ${r.referenceValue.median.toFixed(2)} KiB)`);
+  return results;
+}

@@ -1,0 +1,12 @@
+/** The servers of the memory benchmark and what their process reports (shared by parent and child). */
+
+export const MEMORY_KINDS = ['raw-net', 'proj-tcp', 'bare-ws', 'proj-ws'] as const;
+export type MemoryKind = (typeof MEMORY_KINDS)[number];
+
+/** `process.memoryUsage()` after forced full collections, and the connections held then. */
+export interface MemorySnapshot {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  connections: number;
+}

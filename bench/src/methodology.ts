@@ -1,0 +1,36 @@
+/** The "how these numbers are made" section every report ends with: what each measurement means and where it can mislead. */
+export const METHODOLOGY = `## How these numbers are made
+
+- **Ratios, rounds.** Every round runs each contender and its reference once, in an order rotated
+  from round to round; the ratio is taken within the round, then reduced to the median and the
+  quartiles over rounds. Absolute values (msg/s, µs, KiB) are medians too, for context only: on
+  this machine they move by ±30 % between rounds.
+- **Decode / encode** run in one process on a seeded corpus (small ticks
+  \`{"type":"tick","good":1234,"seq":N}\`; ~1 KiB nested orders with non-ASCII text), cut into
+  64 KiB and 1 KiB views at arbitrary byte offsets (inside multi-byte characters too). Stream
+  contenders are fed with backpressure honoured and timed until \`end\`. The decode reference
+  starts from strings, so it skips UTF-8 decoding; for the ~1 KiB non-ASCII corpus
+  \`Buffer#toString\` (or \`TextDecoder\`) alone costs about a third of what \`JSON.parse\` does on
+  Node 20, which puts any decoder fed with bytes near 0.74× of that reference at best.
+- **Transport.** One echo-server process and one client process per contender, on 127.0.0.1 or a
+  unix socket under the temp directory, kept for the whole run and warmed up first. Every server
+  decodes each message and encodes a reply; every client sends through its library's per-message
+  API. *Pipelined*: \`window\` messages in flight until all replies are back. *CPU per message*:
+  user + system time of both processes over the pipelined load, divided by messages — steadier
+  than wall time when other work shares the machine. *RTT*: sequential request → reply,
+  percentiles of every round trip.
+- **Memory.** A server process holds N idle connections opened by another process; a warm-up
+  (200 connections opened and closed) precedes the baseline, so one-time costs are not divided by
+  N; RSS and heap are read after forced full GCs. *default V8 heap* is the issue's definition, but
+  V8's young generation grows with the accept burst and stays resident, adding KiB per connection
+  at random; *young gen pinned to 1 MiB* (\`--min/max-semi-space-size=1\`) shows what connections
+  retain. Targets are judged on the first.
+- **Reconnect.** An @proj client (defaults) and a bare reconnect-core client (fibonacci from
+  50 ms, 10 s cap) run side by side against one TCP server process that is stopped (listener
+  closed, connections destroyed) and restarted after each outage of the schedule.
+  *listen → connected*: from the server's listen callback to the client's connect event (one
+  shared clock). *attempt → connected*: from the successful attempt's start. *added over
+  schedule*: connected minus the instant the client's backoff timer for that attempt was due (or
+  the listen, if later). The target reads "≤ 2 ms added over the schedule, and p90 of listen →
+  connected at or under reconnect-core's on the same schedule".
+`;

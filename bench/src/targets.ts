@@ -1,0 +1,95 @@
+/**
+ * The issue's targets, checked against a run's results: each one met or missed, with the
+ * numbers it was judged on. A target whose section did not run is reported as not measured.
+ */
+import type { Comparison, Section } from './comparison.js';
+import type { ReconnectResult } from './reconnect-bench.js';
+
+export interface TargetResult {
+  work: string;
+  reference: string;
+  target: string;
+  /** What was measured, e.g. `0.91× [0.89–0.93] / 0.88× [0.86–0.90]` (median [q1–q3]). */
+  measured: string;
+  met: boolean | undefined;
+}
+
+interface Check {
+  section: Section;
+  /** Substrings the case label must all contain. */
+  case: string[];
+  contender: string;
+  metric: string;
+  /** The ratio's median must be at least / at most this. */
+  min?: number;
+  max?: number;
+}
+
+function find(results: readonly Comparison[], check: Check): Comparison | undefined {
+  return results.find((r) => r.section === check.section && check.case.every((part) => r.case.includes(part)) && r.contender === check.contender && r.metric === check.metric);
+}
+
+function ratioText(c: Comparison): string {
+  return `${c.ratio.median.toFixed(2)}× [${c.ratio.q1.toFixed(2)}–${c.ratio.q3.toFixed(2)}]`;
+}
+
+/** All checks must hold; `measured` lists each, labelled. */
+function judge(results: readonly Comparison[], checks: readonly (Check & { label: string })[]): Pick<TargetResult, 'measured' | 'met'> {
+  const found = checks.map((check) => ({ check, comparison: find(results, check) }));
+  if (found.some((f) => f.comparison === undefined)) return { measured: 'not measured', met: undefined };
+  const met = found.every(({ check, comparison }) => (check.min === undefined || comparison!.ratio.median >= check.min) && (check.max === undefined || comparison!.ratio.median <= check.max));
+  return { measured: found.map(({ check, comparison }) => `${check.label} ${ratioText(comparison!)}`).join('; '), met };
+}
+
+const DECODER = '@proj NdjsonDecoder';
+const TCP = '@proj tcp';
+
+export function evaluateTargets(results: readonly Comparison[], reconnect: ReconnectResult | undefined): TargetResult[] {
+  const targets: TargetResult[] = [];
+  const add = (work: string, reference: string, target: string, checks: (Check & { label: string })[]): void => {
+    targets.push({ work, reference, target, ...judge(results, checks) });
+  };
+  const decode = (shape: string, min: number): (Check & { label: string })[] =>
+    ['64 KiB chunks', '1 KiB chunks'].map((size) => ({ section: 'decode', case: [shape, size], contender: DECODER, metric: 'throughput', min, label: size.replace(' chunks', '') }));
+  add('decode, small msgs', 'JSON.parse on pre-split lines', '≥ 0.85× at both chunk sizes', decode('small msgs', 0.85));
+  add('decode, 1 KiB msgs', 'JSON.parse on pre-split lines', '≥ 0.75× at both chunk sizes', decode('1 KiB msgs', 0.75));
+  add('encode', 'JSON.stringify alone', '≥ 0.80×', [
+    { section: 'encode', case: ['small'], contender: '@proj encodeLine', metric: 'throughput', min: 0.8, label: 'small' },
+    { section: 'encode', case: ['1 KiB'], contender: '@proj encodeLine', metric: 'throughput', min: 0.8, label: '1 KiB' },
+  ]);
+  add('tcp pipelined, per-message send', 'raw net, batched writes', '≥ 0.90×', [{ section: 'transport', case: ['tcp loopback'], contender: TCP, metric: 'pipelined throughput', min: 0.9, label: 'pipelined' }]);
+  add('tcp RTT p50 and p99', 'raw net', '≤ 1.10×', [
+    { section: 'transport', case: ['tcp loopback'], contender: TCP, metric: 'RTT p50', max: 1.1, label: 'p50' },
+    { section: 'transport', case: ['tcp loopback'], contender: TCP, metric: 'RTT p99', max: 1.1, label: 'p99' },
+  ]);
+  add('unix pipelined and RTT', 'raw unix', '≥ 0.90×, RTT ≤ 1.10×', [
+    { section: 'transport', case: ['unix'], contender: '@proj unix', metric: 'pipelined throughput', min: 0.9, label: 'pipelined' },
+    { section: 'transport', case: ['unix'], contender: '@proj unix', metric: 'RTT p50', max: 1.1, label: 'p50' },
+    { section: 'transport', case: ['unix'], contender: '@proj unix', metric: 'RTT p99', max: 1.1, label: 'p99' },
+  ]);
+  add('ws pipelined', 'bare ws, one message per frame', '≥ 2× with RTT ≤ 1.05×', [
+    { section: 'transport', case: ['WebSocket'], contender: '@proj ws', metric: 'pipelined throughput', min: 2, label: 'pipelined' },
+    { section: 'transport', case: ['WebSocket'], contender: '@proj ws', metric: 'RTT p50', max: 1.05, label: 'p50' },
+    { section: 'transport', case: ['WebSocket'], contender: '@proj ws', metric: 'RTT p99', max: 1.05, label: 'p99' },
+  ]);
+  add('memory per idle connection', 'raw net (tcp); bare ws (ws)', 'tcp ≤ 1.3× raw net; ws ≤ 1.1× bare ws (RSS)', [
+    { section: 'memory', case: ['tcp,', 'default V8 heap'], contender: '@proj tcp (serve + registry)', metric: 'RSS per connection', max: 1.3, label: 'tcp' },
+    { section: 'memory', case: ['WebSocket,', 'default V8 heap'], contender: '@proj ws (serve + registry)', metric: 'RSS per connection', max: 1.1, label: 'ws' },
+  ]);
+  targets.push(reconnectTarget(reconnect));
+  return targets;
+}
+
+function reconnectTarget(reconnect: ReconnectResult | undefined): TargetResult {
+  const base = { work: 'reconnect', reference: 'reconnect-core on the same schedule; bare net.connect', target: '≤ 2 ms added over the schedule (p90); p90 listen → connected ≤ reconnect-core’s' };
+  const proj = reconnect?.probes.find((p) => p.name.startsWith('@proj'));
+  const core = reconnect?.probes.find((p) => p.name.startsWith('reconnect-core'));
+  if (proj === undefined || core === undefined) return { ...base, measured: 'not measured', met: undefined };
+  const added = proj.addedOverSchedule.p90;
+  const p90 = proj.listenToConnected.p90;
+  return {
+    ...base,
+    measured: `added p90 ${added.toFixed(2)} ms (attempt → connected p50 ${proj.attemptToConnected.median.toFixed(2)} ms); listen → connected p90 ${p90.toFixed(0)} ms vs ${core.listenToConnected.p90.toFixed(0)} ms`,
+    met: added <= 2 && p90 <= core.listenToConnected.p90,
+  };
+}

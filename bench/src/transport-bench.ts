@@ -1,0 +1,108 @@
+/**
+ * Transport on loopback: for each contender, an echo server process and a client process
+ * (separate processes, so each side has a core of its own on a 2-core machine), kept for the whole
+ * run. Each round runs, per contender in rotated order, a pipelined echo load then a sequential
+ * round-trip load. References (1.00): raw net for the tcp rows, raw unix for the unix row, bare ws
+ * for the WebSocket row.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchConfig } from './bench-config.js';
+import { BenchChild } from './child-process.js';
+import { compare, type Comparison } from './comparison.js';
+import type { Endpoint } from './contenders/contender.js';
+import { CONTENDER_IDS, CONTENDER_NAMES, usesUnixSocket, type ContenderId } from './contenders/index.js';
+import { interleave } from './interleave.js';
+import type { PipelinedResult, RttResult } from './transport-jobs.js';
+
+interface Pair {
+  id: ContenderId;
+  server: BenchChild;
+  client: BenchChild;
+  socketPath: string | undefined;
+}
+
+interface RoundSample {
+  perSecond: number;
+  /** CPU µs per pipelined message, client and server process together: steadier than wall time on a busy machine. */
+  cpuPerMessage: number;
+  p50: number;
+  p99: number;
+}
+
+/** Which contenders each row compares, against which reference. */
+const ROWS: { case: string; reference: ContenderId; contenders: ContenderId[] }[] = [
+  { case: 'tcp loopback', reference: 'raw-net', contenders: ['proj-tcp', 'proj-ws', 'bare-ws', 'socket-io', 'ndjson-net'] },
+  { case: 'unix socket', reference: 'raw-unix', contenders: ['proj-unix'] },
+  { case: 'WebSocket', reference: 'bare-ws', contenders: ['proj-ws', 'socket-io'] },
+];
+
+async function startPair(id: ContenderId): Promise<Pair> {
+  const socketPath = usesUnixSocket(id) ? path.join(os.tmpdir(), `proj-bench-${process.pid}-${id}.sock`) : undefined;
+  const server = await BenchChild.start(`${id} server`, new URL('./transport-server.ts', import.meta.url), { args: socketPath === undefined ? [id] : [id, socketPath] });
+  try {
+    const client = await BenchChild.start(`${id} client`, new URL('./transport-client.ts', import.meta.url), { args: [id] });
+    const endpoint = await server.request<Endpoint>({ op: 'endpoint' });
+    await client.request({ op: 'connect', endpoint }, 20_000);
+    return { id, server, client, socketPath };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+async function stopPair(pair: Pair): Promise<void> {
+  await pair.client.request({ op: 'close' }, 5000).catch(() => {}); // best effort: the process is stopped next anyway
+  await pair.client.stop();
+  await pair.server.request({ op: 'close' }, 5000).catch(() => {});
+  await pair.server.stop();
+  if (pair.socketPath !== undefined) fs.rmSync(pair.socketPath, { force: true });
+}
+
+async function measure(pair: Pair, messages: number, window: number, requests: number, timeoutMs: number): Promise<RoundSample> {
+  const before = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
+  const piped = await pair.client.request<PipelinedResult>({ op: 'pipelined', messages, window, timeoutMs }, timeoutMs + 5000);
+  const after = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
+  const serverMicros = after.user - before.user + after.system - before.system;
+  const rtt = await pair.client.request<RttResult>({ op: 'rtt', requests, timeoutMs }, timeoutMs + 5000);
+  return { perSecond: piped.perSecond, cpuPerMessage: (piped.cpuMicros + serverMicros) / messages, p50: rtt.p50, p99: rtt.p99 };
+}
+
+/**
+ * Runs the transport benchmark. `only` restricts it to some contenders (e.g. one contender and its
+ * reference, to profile them with `BENCH_CPU_PROF`); a row runs when its reference is included.
+ */
+export async function transportBench(config: BenchConfig, log: (line: string) => void, only: readonly ContenderId[] = CONTENDER_IDS): Promise<Comparison[]> {
+  const c = config.transport;
+  const pairs: Pair[] = [];
+  try {
+    for (const id of CONTENDER_IDS.filter((x) => only.includes(x))) pairs.push(await startPair(id));
+    for (const pair of pairs) await measure(pair, c.warmupMessages, c.window, c.warmupRequests, c.jobTimeoutMs);
+    log(`transport: ${pairs.length} server/client process pairs warmed up; ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips`);
+    const samples = await interleave(
+      pairs.map((pair) => ({ id: pair.id, run: () => measure(pair, c.messages, c.window, c.requests, c.jobTimeoutMs) })),
+      { rounds: c.rounds, warmup: 0, onRound: (round) => log(`transport: round ${round}/${c.rounds} done`) },
+    );
+    const results: Comparison[] = [];
+    for (const row of ROWS) {
+      const ref = samples.get(row.reference);
+      if (ref === undefined) continue;
+      for (const id of row.contenders) {
+        const own = samples.get(id);
+        if (own === undefined) continue;
+        const label = { section: 'transport' as const, case: row.case, contender: CONTENDER_NAMES[id], reference: CONTENDER_NAMES[row.reference] };
+        results.push(
+          compare({ ...label, metric: 'pipelined throughput', better: 'higher', unit: 'msg/s' }, own.map((s) => s.perSecond), ref.map((s) => s.perSecond)),
+          compare({ ...label, metric: 'pipelined CPU per message', better: 'lower', unit: 'µs' }, own.map((s) => s.cpuPerMessage), ref.map((s) => s.cpuPerMessage)),
+          compare({ ...label, metric: 'RTT p50', better: 'lower', unit: 'µs' }, own.map((s) => s.p50), ref.map((s) => s.p50)),
+          compare({ ...label, metric: 'RTT p99', better: 'lower', unit: 'µs' }, own.map((s) => s.p99), ref.map((s) => s.p99)),
+        );
+      }
+    }
+    for (const r of results) log(`transport ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toPrecision(3)} vs ${r.referenceValue.median.toPrecision(3)} ${r.unit})`);
+    return results;
+  } finally {
+    for (const pair of pairs) await stopPair(pair);
+  }
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from './errors.js';
+import { SendQueue } from './send-queue.js';
+
+const ascii = (n: number): string => 'a'.repeat(n - 1) + '\n';
+const accented = (n: number): string => 'é'.repeat(n - 1) + '\n'; // 2 bytes per 'é'
+
+describe('SendQueue', () => {
+  it('counts exact UTF-8 bytes although lines are measured lazily', () => {
+    const queue = new SendQueue();
+    queue.push(ascii(10));
+    queue.push(accented(10)); // 9 × 2 + 1
+    queue.push('😀\n'); // 4 + 1
+    expect(queue.bytes).toBe(10 + 19 + 5);
+    expect(queue.take()).toEqual({ data: ascii(10) + accented(10) + '😀\n', bytes: 34, messages: 3 });
+  });
+
+  it('reports exact batch bytes from take() without a prior read of bytes', () => {
+    const queue = new SendQueue();
+    for (let i = 0; i < 100; i++) queue.push(accented(3));
+    expect(queue.take().bytes).toBe(100 * 5);
+  });
+
+  it('answers atLeast() exactly at the threshold, ASCII or not', () => {
+    const queue = new SendQueue();
+    queue.push(accented(50)); // 99 bytes, 50 units
+    expect(queue.atLeast(99)).toBe(true);
+    expect(queue.atLeast(100)).toBe(false);
+    queue.push(ascii(1));
+    expect(queue.atLeast(100)).toBe(true);
+  });
+
+  it('rejects at maxQueueBytes counting multi-byte characters exactly', () => {
+    const queue = new SendQueue({ maxQueueBytes: 100 });
+    queue.push(accented(40)); // 79 bytes
+    expect(() => queue.push(accented(12))).toThrow(expect.objectContaining({ code: ErrorCode.QUEUE_FULL })); // 23 more: 102
+    queue.push(accented(11)); // 21 more: exactly 100
+    expect(queue.bytes).toBe(100);
+  });
+
+  it('drops the oldest lazily measured lines with their exact sizes', () => {
+    const queue = new SendQueue({ maxQueueBytes: 60, overflow: 'drop-oldest' });
+    queue.push(accented(10)); // 19
+    queue.push(accented(10)); // 19
+    queue.push(accented(10)); // 19
+    const dropped = queue.push(accented(10));
+    expect(dropped).toMatchObject({ messages: 1, bytes: 19 });
+    expect(queue.length).toBe(3);
+    expect(queue.bytes).toBe(57);
+  });
+
+  it('keeps requeued batches first and exact', () => {
+    const queue = new SendQueue();
+    queue.push(accented(4));
+    const batch = queue.take();
+    queue.push(ascii(3));
+    queue.requeue([batch]);
+    expect(queue.bytes).toBe(7 + 3);
+    expect(queue.take()).toEqual({ data: accented(4) + ascii(3), bytes: 10, messages: 2 });
+  });
+});
