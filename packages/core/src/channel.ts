@@ -41,7 +41,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   #lastMessageAt = Date.now();
   readonly #queue: SendQueue;
   readonly #inflight = new Inflight();
-  readonly #heartbeat: Heartbeat;
+  /** Only when heartbeatInterval or heartbeatTimeout is set: most channels never need one. */
+  readonly #heartbeat: Heartbeat | undefined;
   readonly #maxLineBytes: number;
   readonly #highWaterMark: number;
   readonly #readHighWaterMark: number;
@@ -50,13 +51,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   #blocked = false;
   #needDrain = false;
   #finished = false;
-  #iterators = new Set<MessageIterator>();
+  /** Made by the first iterator. */
+  #iterators: Set<MessageIterator> | undefined;
   #iteratorHold = false;
   /** Reasons reading is paused (a lagging iterator, a pending authentication): paused while > 0. */
   #readHolds = 0;
   /** When reading last resumed after a hold: the heartbeat counts silence from there. */
   #resumedAt = 0;
-  #flushWaiters: Array<{ resolve: () => void; reject: (err: ProjError) => void }> = [];
+  #flushWaiters: Array<{ resolve: () => void; reject: (err: ProjError) => void }> | undefined;
 
   constructor(options: ChannelOptions = {}) {
     super();
@@ -69,7 +71,10 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     checkNumber('highWaterMark', this.#highWaterMark, 0);
     checkNumber('readHighWaterMark', this.#readHighWaterMark, 1);
     const interval = options.heartbeatInterval ?? 0;
-    this.#heartbeat = new Heartbeat(interval, options.heartbeatTimeout ?? 0, {
+    const timeout = options.heartbeatTimeout ?? 0;
+    checkNumber('heartbeatInterval', interval, 0);
+    checkNumber('heartbeatTimeout', timeout, 0);
+    this.#heartbeat = interval === 0 && timeout === 0 ? undefined : new Heartbeat(interval, timeout, {
       // While reading is held (a slow consumer), the peer's data and heartbeats wait unread in the
       // kernel: no verdict then, and afterwards the silence counts from the resume.
       lastReceived: () => (this.#readHolds > 0 ? Date.now() : Math.max(this.#lastActivity, this.#resumedAt)),
@@ -126,14 +131,17 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   flushed(): Promise<void> {
     if (this.#isFlushed()) return Promise.resolve();
     if (this.#finished) return Promise.reject(new ProjError(ErrorCode.CLOSED, `${this.id} closed with unsent messages`));
-    return new Promise((resolve, reject) => this.#flushWaiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => (this.#flushWaiters ??= []).push({ resolve, reject }));
   }
 
   /** Iterates over incoming messages until the channel closes. A slow consumer pauses reading. */
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
-    const iterator = new MessageIterator(this.#onIteratorPull, this.#onIteratorReturn);
+    const iterator = new MessageIterator(
+      () => this.#onIteratorPull(),
+      (it) => this.#onIteratorReturn(it),
+    );
     if (this.#finished) iterator.finish();
-    else this.#iterators.add(iterator);
+    else (this.#iterators ??= new Set()).add(iterator);
     return iterator;
   }
 
@@ -158,12 +166,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     this.#closing = undefined;
     this.#blocked = false;
     this.#lastActivity = Date.now();
-    const decoder = new NdjsonDecoder({
-      maxLineBytes: this.#maxLineBytes,
-      connection: this.id,
-      onValue: (value) => this.#receive(value),
-      onError: (error) => this.#onMalformed(link, error),
-    });
+    // Created with the first chunk: an idle connection holds no decoder (~0.5 KiB with its callbacks).
+    let decoder: NdjsonDecoder | undefined;
     const framed = link.messageFramed === true;
     const handlers: LinkHandlers = {
       onData: (chunk) => {
@@ -172,6 +176,12 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
         this.#lastActivity = now;
         this.stats.bytesIn += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
         const before = this.stats.messagesIn;
+        decoder ??= new NdjsonDecoder({
+          maxLineBytes: this.#maxLineBytes,
+          connection: this.id,
+          onValue: (value) => this.#receive(value),
+          onError: (error) => this.#onMalformed(link, error),
+        });
         decoder.push(chunk);
         if (framed) decoder.flush();
         if (this.stats.messagesIn !== before) this.#lastMessageAt = now;
@@ -185,7 +195,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     };
     link.attach(handlers);
     if (this.#readHolds > 0) link.pause();
-    this.#heartbeat.start();
+    this.#heartbeat?.start();
     if (this.#queue.length > 0 && !this.#flushScheduled) {
       this.#flushScheduled = true;
       scheduleTick(this.#flush);
@@ -241,9 +251,15 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     this.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} unsent message(s) dropped: ${why}`, { details: { connection: this.id, messages, bytes } }) });
   }
 
+  /** Called before `dropped` or `malformed` listeners run (a peer tells its server); no-op here. */
+  protected reportToOwner(_event: 'dropped', _info: DroppedInfo): void;
+  protected reportToOwner(_event: 'malformed', _error: ProjError): void;
+  protected reportToOwner(_event: 'dropped' | 'malformed', _arg: DroppedInfo | ProjError): void {}
+
   /** Counts and emits a `dropped` event. */
   protected reportDropped(info: DroppedInfo): void {
     this.stats.dropped += info.messages;
+    this.reportToOwner('dropped', info);
     this.fire('dropped', info);
   }
 
@@ -251,9 +267,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   protected finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#heartbeat.stop();
-    for (const iterator of this.#iterators) iterator.finish();
-    this.#iterators.clear();
+    this.#heartbeat?.stop();
+    if (this.#iterators !== undefined) for (const iterator of this.#iterators) iterator.finish();
+    this.#iterators = undefined;
     this.#settleFlushWaiters();
   }
 
@@ -266,7 +282,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     this.stats.messagesIn++;
     if (!this.onMessage(value)) return;
     this.fire('message', value);
-    if (this.#iterators.size === 0) return;
+    if (this.#iterators === undefined || this.#iterators.size === 0) return;
     for (const iterator of this.#iterators) {
       iterator.push(value);
       if (iterator.backlog >= this.#readHighWaterMark && !this.#iteratorHold) {
@@ -276,21 +292,23 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     }
   }
 
-  #onIteratorPull = (): void => {
+  // Methods, not arrow fields: callbacks are made per iterator, so a channel nobody iterates holds none.
+  #onIteratorPull(): void {
     if (!this.#iteratorHold) return;
     const low = this.#readHighWaterMark / 2;
-    for (const iterator of this.#iterators) if (iterator.backlog > low) return;
+    for (const iterator of this.#iterators ?? []) if (iterator.backlog > low) return;
     this.#iteratorHold = false;
     this.releaseReading();
-  };
+  }
 
-  #onIteratorReturn = (iterator: MessageIterator): void => {
-    this.#iterators.delete(iterator);
+  #onIteratorReturn(iterator: MessageIterator): void {
+    this.#iterators?.delete(iterator);
     this.#onIteratorPull();
-  };
+  }
 
   #onMalformed(link: Link, error: ProjError): void {
     this.stats.malformed++;
+    this.reportToOwner('malformed', error);
     this.fire('malformed', error);
     if (this.#closeOnMalformed && this.#link === link) this.destroyLink('malformed', error);
   }
@@ -312,7 +330,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     this.stats.messagesOut += batch.messages;
     this.stats.bytesOut += batch.bytes;
     this.stats.writes++;
-    this.#heartbeat.sent();
+    this.#heartbeat?.sent();
     if (!link.write(batch.data, this.#inflight.track(batch))) this.#blocked = true;
   }
 
@@ -344,8 +362,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
 
   #settleFlushWaiters(): void {
     const waiters = this.#flushWaiters;
-    if (waiters.length === 0) return;
-    this.#flushWaiters = [];
+    if (waiters === undefined || waiters.length === 0) return;
+    this.#flushWaiters = undefined;
     const ok = this.#isFlushed();
     for (const waiter of waiters) {
       if (ok) waiter.resolve();
@@ -353,13 +371,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     }
   }
 
-  #onLinkClose(link: Link, decoder: NdjsonDecoder, info: LinkCloseInfo): void {
+  #onLinkClose(link: Link, decoder: NdjsonDecoder | undefined, info: LinkCloseInfo): void {
     if (this.#link !== link) return;
     // A graceful close ends the stream: a last line without its newline is still a line
     // (`printf '{"a":1}' | nc` must deliver it). After an abrupt close it is a fragment.
-    if (info.graceful) decoder.flush();
-    else decoder.reset();
-    this.#heartbeat.stop();
+    if (info.graceful) decoder?.flush();
+    else decoder?.reset();
+    this.#heartbeat?.stop();
     this.#recoverUnconfirmed();
     const closing = this.#closing;
     this.#link = undefined;

@@ -40,6 +40,10 @@ export interface DuplexLinkOptions {
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
+/** Where a stream's listeners find their link: one shared function per event instead of four closures per link. */
+const kLink = Symbol('@proj/core.DuplexLink');
+type Carrier = DuplexLike & { [kLink]?: DuplexLink };
+
 /** Wraps a native stream error at the edge: resets become `PROJ_ERR_CONNECTION_RESET`, the rest `PROJ_ERR_TRANSPORT`; the native error is the `cause`. */
 export function wrapStreamError(error: Error & { code?: string }, remoteAddress: string): ProjError {
   const code = error.code !== undefined && RESET_CODES.has(error.code) ? ErrorCode.CONNECTION_RESET : ErrorCode.TRANSPORT;
@@ -62,9 +66,10 @@ export class DuplexLink implements Link {
     this.remoteAddress = options.remoteAddress;
     this.handshake = options.handshake;
     this.#abort = options.abort ?? (() => stream.destroy());
+    (stream as Carrier)[kLink] = this;
     // Listen for errors and close from the start: a reset before attach() must not crash.
-    stream.on('error', this.#onError);
-    stream.once('close', this.#onClose);
+    stream.on('error', DuplexLink.#onError);
+    stream.once('close', DuplexLink.#onClose);
   }
 
   get bufferedAmount(): number {
@@ -78,8 +83,8 @@ export class DuplexLink implements Link {
       handlers.onClose(this.#closedInfo);
       return;
     }
-    this.#stream.on('data', this.#onData);
-    this.#stream.on('drain', this.#onDrain);
+    this.#stream.on('data', DuplexLink.#onData);
+    this.#stream.on('drain', DuplexLink.#onDrain);
   }
 
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean {
@@ -116,25 +121,28 @@ export class DuplexLink implements Link {
     this.#stream.resume();
   }
 
-  // Handlers are fields bound once per stream, not closures per chunk.
-  #onData = (chunk: Uint8Array): void => {
-    this.#handlers!.onData(chunk);
-  };
+  // Listeners are shared by every link (a stream calls them with itself as `this`): neither a
+  // closure per chunk nor four closures per connection.
+  static #onData(this: Carrier, chunk: Uint8Array): void {
+    this[kLink]!.#handlers!.onData(chunk);
+  }
 
-  #onDrain = (): void => {
-    this.#handlers!.onDrain();
-  };
+  static #onDrain(this: Carrier): void {
+    this[kLink]!.#handlers!.onDrain();
+  }
 
-  #onError = (error: Error): void => {
+  static #onError(this: Carrier, error: Error): void {
+    const link = this[kLink]!;
     // Kept and reported through onClose, which always follows an 'error' on a stream.
-    this.#error ??= wrapStreamError(error, this.remoteAddress);
-  };
+    link.#error ??= wrapStreamError(error, link.remoteAddress);
+  }
 
-  #onClose = (hadError: boolean): void => {
-    const info: LinkCloseInfo = this.#error !== undefined ? { graceful: false, error: this.#error } : { graceful: !hadError };
-    this.#closedInfo = info;
-    this.#stream.off('data', this.#onData);
-    this.#stream.off('drain', this.#onDrain);
-    this.#handlers?.onClose(info);
-  };
+  static #onClose(this: Carrier, hadError: boolean): void {
+    const link = this[kLink]!;
+    const info: LinkCloseInfo = link.#error !== undefined ? { graceful: false, error: link.#error } : { graceful: !hadError };
+    link.#closedInfo = info;
+    this.off('data', DuplexLink.#onData);
+    this.off('drain', DuplexLink.#onDrain);
+    link.#handlers?.onClose(info);
+  }
 }

@@ -4,6 +4,7 @@
  */
 import { Channel, type ChannelEvents, type ChannelOptions, type ConnectionState, type DisconnectInfo, type DisconnectReason } from './channel.js';
 import { ErrorCode, ProjError } from './errors.js';
+import type { DroppedInfo } from './send-queue.js';
 import type { Link } from './transport.js';
 
 /** Events of a {@link Peer}: the shared channel events. `disconnect` fires once, when it closes. */
@@ -13,9 +14,16 @@ export type PeerEvents = ChannelEvents;
 export interface PeerHooks {
   onMessage(peer: Peer, value: unknown): void;
   onClose(peer: Peer, info: DisconnectInfo): void;
+  /** A malformed line arrived (before the peer's own `malformed` listeners run). */
+  onMalformed(peer: Peer, error: ProjError): void;
+  /** Messages to the peer were dropped (before the peer's own `dropped` listeners run). */
+  onDropped(peer: Peer, info: DroppedInfo): void;
 }
 
 let peerSequence = 0;
+
+/** The handshake of links that have none (plain tcp/unix), shared rather than a fresh `{}` per peer. */
+const NO_HANDSHAKE: Readonly<Record<string, unknown>> = Object.freeze({});
 
 export class Peer extends Channel<PeerEvents> {
   /** Unique id within the process, e.g. `tcp-42`. */
@@ -31,8 +39,10 @@ export class Peer extends Channel<PeerEvents> {
   /** Your metadata for this peer (a user name, a session): the registry keeps it with the peer. */
   readonly data: Record<string, unknown> = {};
   #state: ConnectionState = 'open';
-  #closed: Promise<DisconnectInfo>;
-  #resolveClosed!: (info: DisconnectInfo) => void;
+  // The `closed` promise is made when first asked for: most peers never are.
+  #closed: Promise<DisconnectInfo> | undefined;
+  #resolveClosed: ((info: DisconnectInfo) => void) | undefined;
+  #closeInfo: DisconnectInfo | undefined;
   readonly #hooks: PeerHooks;
 
   /** @internal Created by the server for each accepted link. */
@@ -42,10 +52,17 @@ export class Peer extends Channel<PeerEvents> {
     this.transport = link.transport;
     this.remoteAddress = link.remoteAddress;
     this.connectedAt = Date.now();
-    this.handshake = link.handshake ?? {};
+    this.handshake = link.handshake ?? NO_HANDSHAKE;
     this.#hooks = hooks;
-    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.attachLink(link);
+  }
+
+  #closedPromise(): Promise<DisconnectInfo> {
+    if (this.#closed === undefined) {
+      const info = this.#closeInfo;
+      this.#closed = info !== undefined ? Promise.resolve(info) : new Promise((resolve) => (this.#resolveClosed = resolve));
+    }
+    return this.#closed;
   }
 
   /** `open` until the connection ends, then `closed`. */
@@ -55,19 +72,19 @@ export class Peer extends Channel<PeerEvents> {
 
   /** Resolves with the disconnect reason once the connection has ended. */
   get closed(): Promise<DisconnectInfo> {
-    return this.#closed;
+    return this.#closedPromise();
   }
 
   /** Graceful close: queued messages are sent, then FIN. Resolves once the connection has ended. */
   end(reason: DisconnectReason = 'local-end'): Promise<DisconnectInfo> {
     this.endLink(reason);
-    return this.#closed;
+    return this.#closedPromise();
   }
 
   /** Abrupt close (TCP RST). Queued messages are dropped and reported. Resolves once the connection has ended. */
   destroy(reason: DisconnectReason = 'local-destroy'): Promise<DisconnectInfo> {
     this.destroyLink(reason);
-    return this.#closed;
+    return this.#closedPromise();
   }
 
   /** @internal Queue a line encoded once for many peers (broadcast). */
@@ -89,7 +106,7 @@ export class Peer extends Channel<PeerEvents> {
   refuse(line: string, error: ProjError): Promise<DisconnectInfo> {
     this.sendLine(line);
     this.endLink('refused', error);
-    return this.#closed;
+    return this.#closedPromise();
   }
 
   /** @internal A broadcast skipped this peer because its queue was full: report it as dropped. */
@@ -103,12 +120,18 @@ export class Peer extends Channel<PeerEvents> {
     return true;
   }
 
+  protected override reportToOwner(event: 'dropped' | 'malformed', arg: DroppedInfo | ProjError): void {
+    if (event === 'dropped') this.#hooks.onDropped(this, arg as DroppedInfo);
+    else this.#hooks.onMalformed(this, arg as ProjError);
+  }
+
   protected override linkClosed(info: DisconnectInfo): void {
     this.#state = 'closed';
     this.dropQueued(`connection closed (${info.reason})`);
     this.finish();
     this.fire('disconnect', info);
     this.#hooks.onClose(this, info);
-    this.#resolveClosed(info);
+    this.#closeInfo = info;
+    this.#resolveClosed?.(info);
   }
 }

@@ -83,6 +83,15 @@ export class Server extends TypedEmitter<ServerEvents> {
   readonly #hooks: PeerHooks = {
     onMessage: (peer, value) => this.#dispatch(peer, value),
     onClose: (peer, info) => this.#onPeerClose(peer, info),
+    // Shared by every peer: per-peer listeners cost two closures and an emitter map per connection.
+    onMalformed: (peer, error) => {
+      publish(diagnosticChannels.malformed, () => ({ channel: peer, error }));
+      this.emit('malformed', error, peer);
+    },
+    onDropped: (peer, info) => {
+      publish(diagnosticChannels.dropped, () => ({ channel: peer, ...info }));
+      this.emit('dropped', info, peer);
+    },
   };
 
   /** @internal Use {@link serve}. */
@@ -165,14 +174,6 @@ export class Server extends TypedEmitter<ServerEvents> {
       return;
     }
     const peer = new Peer(link, this.#hooks, this.#options);
-    peer.on('malformed', (error) => {
-      publish(diagnosticChannels.malformed, () => ({ channel: peer, error }));
-      this.emit('malformed', error, peer);
-    });
-    peer.on('dropped', (info) => {
-      publish(diagnosticChannels.dropped, () => ({ channel: peer, ...info }));
-      this.emit('dropped', info, peer);
-    });
     if (this.#gate === undefined) {
       this.#admit(peer);
       return;

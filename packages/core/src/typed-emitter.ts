@@ -15,12 +15,15 @@ export type EventMap<Events> = { [K in keyof Events]: (...args: any[]) => void }
 export class TypedEmitter<Events extends EventMap<Events>> {
   /** Type-level only (no runtime value): lets helpers infer the event map of an emitter. */
   declare readonly eventTypes?: Events;
-  #listeners = new Map<keyof Events, Listener[]>();
+  // Created with the first listener: most peers of a large server never get one, and an empty
+  // Map costs ~180 B per emitter (bench/RESULTS.md, memory per idle connection).
+  #listeners: Map<keyof Events, Listener[]> | undefined;
 
   /** Adds a listener. */
   on<E extends keyof Events>(event: E, listener: Events[E]): this {
-    const list = this.#listeners.get(event);
-    if (list === undefined) this.#listeners.set(event, [listener]);
+    const listeners = (this.#listeners ??= new Map());
+    const list = listeners.get(event);
+    if (list === undefined) listeners.set(event, [listener]);
     else list.push(listener);
     return this;
   }
@@ -36,29 +39,29 @@ export class TypedEmitter<Events extends EventMap<Events>> {
 
   /** Removes a listener added with `on` (or the wrapper `once` added). */
   off<E extends keyof Events>(event: E, listener: Events[E]): this {
-    const list = this.#listeners.get(event);
+    const list = this.#listeners?.get(event);
     if (list === undefined) return this;
     const i = list.indexOf(listener);
     if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.#listeners.delete(event);
+    if (list.length === 0) this.#listeners!.delete(event);
     return this;
   }
 
   /** Removes every listener, or every listener of one event. */
   removeAllListeners(event?: keyof Events): this {
-    if (event === undefined) this.#listeners.clear();
-    else this.#listeners.delete(event);
+    if (event === undefined) this.#listeners = undefined;
+    else this.#listeners?.delete(event);
     return this;
   }
 
   /** Number of listeners for `event`. */
   listenerCount(event: keyof Events): number {
-    return this.#listeners.get(event)?.length ?? 0;
+    return this.#listeners?.get(event)?.length ?? 0;
   }
 
   /** Calls every listener of `event` in order. Returns false when there was none. */
   protected emit<E extends keyof Events>(event: E, ...args: Parameters<Events[E]>): boolean {
-    const list = this.#listeners.get(event);
+    const list = this.#listeners?.get(event);
     if (list === undefined) return false;
     if (list.length === 1) {
       list[0]!(...args);
