@@ -31,9 +31,10 @@ export interface DuplexLinkOptions {
   remoteAddress: string;
   /**
    * Abrupt close that the peer can tell from a graceful one, e.g. `() => socket.resetAndDestroy()`
-   * (TCP RST). @default the stream's `destroy()`
+   * (TCP RST). Called with the stream, so one shared function can serve every link instead of a
+   * closure per connection. @default the stream's `destroy()`
    */
-  abort?: () => void;
+  abort?: (stream: DuplexLike) => void;
   /** What the handshake established (TLS: `{ authorized, peerCertificate, … }`), exposed as `Link.handshake`. */
   handshake?: Readonly<Record<string, unknown>>;
 }
@@ -55,7 +56,7 @@ export class DuplexLink implements Link {
   readonly remoteAddress: string;
   readonly handshake: Readonly<Record<string, unknown>> | undefined;
   readonly #stream: DuplexLike;
-  readonly #abort: () => void;
+  readonly #abort: ((stream: DuplexLike) => void) | undefined;
   #handlers: LinkHandlers | undefined;
   #error: ProjError | undefined;
   #closedInfo: LinkCloseInfo | undefined;
@@ -65,7 +66,7 @@ export class DuplexLink implements Link {
     this.transport = options.transport;
     this.remoteAddress = options.remoteAddress;
     this.handshake = options.handshake;
-    this.#abort = options.abort ?? (() => stream.destroy());
+    this.#abort = options.abort;
     (stream as Carrier)[kLink] = this;
     // Listen for errors and close from the start: a reset before attach() must not crash.
     stream.on('error', DuplexLink.#onError);
@@ -110,7 +111,10 @@ export class DuplexLink implements Link {
   }
 
   destroy(): void {
-    if (!this.#stream.destroyed) this.#abort();
+    const stream = this.#stream;
+    if (stream.destroyed) return;
+    if (this.#abort === undefined) stream.destroy();
+    else this.#abort(stream);
   }
 
   pause(): void {

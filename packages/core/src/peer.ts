@@ -36,8 +36,8 @@ export class Peer extends Channel<PeerEvents> {
   readonly connectedAt: number;
   /** What the transport learned while connecting (WebSocket upgrade `url`/`headers`, TLS peer certificate); `{}` for plain tcp/unix. */
   readonly handshake: Readonly<Record<string, unknown>>;
-  /** Your metadata for this peer (a user name, a session): the registry keeps it with the peer. */
-  readonly data: Record<string, unknown> = {};
+  // Made on first access: most peers never carry metadata (bench "memory per idle connection").
+  #data: Record<string, unknown> | undefined;
   #state: ConnectionState = 'open';
   // The `closed` promise is made when first asked for: most peers never are.
   #closed: Promise<DisconnectInfo> | undefined;
@@ -55,6 +55,11 @@ export class Peer extends Channel<PeerEvents> {
     this.handshake = link.handshake ?? NO_HANDSHAKE;
     this.#hooks = hooks;
     this.attachLink(link);
+  }
+
+  /** Your metadata for this peer (a user name, a session): the registry keeps it with the peer. */
+  get data(): Record<string, unknown> {
+    return (this.#data ??= {});
   }
 
   #closedPromise(): Promise<DisconnectInfo> {

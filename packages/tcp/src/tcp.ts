@@ -48,12 +48,21 @@ function reset(socket: net.Socket): void {
   else socket.resetAndDestroy();
 }
 
+/**
+ * The abort of every plain TCP link: `DuplexLink` passes the stream it was made with, a
+ * `net.Socket`. Shared rather than `() => reset(socket)`, a closure per connection (bench
+ * "memory per idle connection").
+ */
+function resetLinkStream(stream: unknown): void {
+  reset(stream as net.Socket);
+}
+
 /** A link on a connected TCP socket; `destroy()` sends an RST. */
 function socketLink(socket: net.Socket): Link {
   return new DuplexLink(socket, {
     transport: 'tcp',
     remoteAddress: formatAddress(socket.remoteAddress, socket.remotePort),
-    abort: () => reset(socket),
+    abort: resetLinkStream,
   });
 }
 

@@ -39,28 +39,38 @@ export class Heartbeat {
     this.#probeEveryTick = role === 'server';
     this.#isPaused = isPaused;
     this.#onDead = onDead;
-    this.#timer = setInterval(this.#tick, interval);
+    // Shared callbacks given the heartbeat as an argument, not arrows bound per link: three fewer
+    // closures per idle WebSocket (bench "memory per idle connection").
+    this.#timer = setInterval(Heartbeat.#tick, interval, this);
     // A heartbeat must never keep a process alive on its own.
     this.#timer.unref();
   }
 
   /** Something arrived from the peer (a pong, a ping, a message): it is alive. */
-  readonly alive = (): void => {
+  alive(): void {
     this.#seen = true;
-  };
+  }
 
   /** Stops the timer (the socket closed). */
   stop(): void {
     clearInterval(this.#timer);
   }
 
-  #verdict = (): void => {
+  static #verdict(heartbeat: Heartbeat): void {
+    heartbeat.#decide();
+  }
+
+  static #tick(heartbeat: Heartbeat): void {
+    heartbeat.#onTick();
+  }
+
+  #decide(): void {
     if (this.#seen || this.#socket.readyState !== OPEN) return;
     this.stop();
     this.#onDead(new ProjError(ErrorCode.HEARTBEAT_TIMEOUT, `no pong within the ${this.#interval} ms heartbeat: peer presumed gone`, { details: { heartbeat: this.#interval } }));
-  };
+  }
 
-  #tick = (): void => {
+  #onTick(): void {
     if (this.#socket.readyState !== OPEN) return;
     if (this.#isPaused()) {
       this.#seen = false;
@@ -70,7 +80,7 @@ export class Heartbeat {
     if (this.#probed && !this.#seen) {
       // After an event-loop stall, timers run before the I/O that piled up meanwhile: give a
       // pong that already arrived one poll phase to be read before condemning the peer.
-      setImmediate(this.#verdict);
+      setImmediate(Heartbeat.#verdict, this);
       return;
     }
     const seen = this.#seen;
@@ -79,5 +89,5 @@ export class Heartbeat {
     if (seen && !this.#probeEveryTick) return;
     this.#probed = true;
     this.#socket.ping();
-  };
+  }
 }

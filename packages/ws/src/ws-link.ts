@@ -33,6 +33,10 @@ export interface WsLinkOptions {
   rawSocket?: { readonly destroyed: boolean; readonly writableLength: number };
 }
 
+/** Where a socket's listeners find their link: shared functions per event instead of closures per link. */
+const kLink = Symbol('@proj/ws.WsLink');
+type Carrier = WebSocket & { [kLink]?: WsLink };
+
 export class WsLink implements Link {
   readonly transport = 'ws';
   readonly messageFramed = true;
@@ -44,7 +48,7 @@ export class WsLink implements Link {
   readonly #raw: WsLinkOptions['rawSocket'];
   #handlers: LinkHandlers | undefined;
   /** Frames `ws` emitted before `attach()` (the socket is paused meanwhile, so at most a few). */
-  #early: Buffer[] = [];
+  #early: Buffer[] | undefined;
   #closeInfo: LinkCloseInfo | undefined;
   #socketError: Error | undefined;
   #localClose: { error?: Error } | undefined;
@@ -60,14 +64,14 @@ export class WsLink implements Link {
     // Nothing reads until core attaches: keep frames in the kernel rather than lose them.
     socket.pause();
     // Listen for errors and close from the start: a failure before attach() must not crash.
-    socket.on('error', this.#onError);
-    socket.once('close', this.#onClose);
-    socket.on('message', this.#onMessage);
+    (socket as Carrier)[kLink] = this;
+    socket.on('error', WsLink.#onError);
+    socket.once('close', WsLink.#onClose);
+    socket.on('message', WsLink.#onMessage);
     if (options.heartbeat > 0) {
-      const heartbeat = new Heartbeat(socket, options.heartbeat, options.role, () => this.#paused, (error) => this.destroy(error));
-      socket.on('pong', heartbeat.alive);
-      socket.on('ping', heartbeat.alive);
-      this.#heartbeat = heartbeat;
+      this.#heartbeat = new Heartbeat(socket, options.heartbeat, options.role, () => this.#paused, (error) => this.destroy(error));
+      socket.on('pong', WsLink.#onAlive);
+      socket.on('ping', WsLink.#onAlive);
     }
   }
 
@@ -78,8 +82,8 @@ export class WsLink implements Link {
   attach(handlers: LinkHandlers): void {
     this.#handlers = handlers;
     const early = this.#early;
-    this.#early = [];
-    for (const frame of early) handlers.onData(frame);
+    this.#early = undefined;
+    if (early !== undefined) for (const frame of early) handlers.onData(frame);
     // The socket may have closed between accept/open and attach: report that now.
     if (this.#closeInfo !== undefined) {
       handlers.onClose(this.#closeInfo);
@@ -135,28 +139,42 @@ export class WsLink implements Link {
     this.#handlers?.onDrain();
   }
 
-  // Listeners are fields bound once per socket, not closures per frame.
-  #onMessage = (data: RawData): void => {
+  // Listeners are shared by every link (`ws` calls them with the socket as `this`): not closures
+  // per frame, nor bound fields per link (bench "memory per idle connection").
+  static #onMessage(this: Carrier, data: RawData): void {
+    this[kLink]!.#receive(data);
+  }
+
+  static #onAlive(this: Carrier): void {
+    this[kLink]!.#heartbeat?.alive();
+  }
+
+  static #onError(this: Carrier, error: Error): void {
+    // Kept and reported through onClose: `ws` always emits 'close' after an 'error'.
+    const link = this[kLink]!;
+    link.#socketError ??= error;
+  }
+
+  static #onClose(this: Carrier, code: number, reason: Buffer): void {
+    this[kLink]!.#closed(code, reason);
+  }
+
+  #receive(data: RawData): void {
     this.#heartbeat?.alive();
     // With the default binaryType ('nodebuffer') `ws` always delivers one Buffer. Text and
     // binary frames alike go to core as bytes: a binary frame is decoded as UTF-8 text.
     const frame = data as Buffer;
-    if (this.#handlers === undefined) this.#early.push(frame);
+    if (this.#handlers === undefined) (this.#early ??= []).push(frame);
     else this.#handlers.onData(frame);
-  };
+  }
 
-  #onError = (error: Error): void => {
-    // Kept and reported through onClose: `ws` always emits 'close' after an 'error'.
-    this.#socketError ??= error;
-  };
-
-  #onClose = (code: number, reason: Buffer): void => {
+  #closed(code: number, reason: Buffer): void {
     this.#heartbeat?.stop();
-    this.#socket.off('message', this.#onMessage);
+    this.#socket.off('message', WsLink.#onMessage);
     const local = this.#localClose;
     const info: LinkCloseInfo =
       local !== undefined ? { graceful: false, ...local } : closeInfo(code, reason.toString(), this.remoteAddress, this.#socketError);
     this.#closeInfo = info;
     this.#handlers?.onClose(info);
-  };
+  }
 }
