@@ -2,7 +2,7 @@
  * `serve(transport, handler, options)`: accept links on any transport, turn each into a
  * {@link Peer} tracked by a {@link ConnectionRegistry}, and call the handler per message.
  */
-import type { ChannelOptions, DisconnectInfo } from './channel.js';
+import type { ChannelOptions, ChannelStats, DisconnectInfo } from './channel.js';
 import { ConnectionRegistry, type BroadcastOptions, type BroadcastResult, type RegistryOptions } from './connection-registry.js';
 import { REFUSED_LINE, refusalLine } from './control.js';
 import { diagnosticChannels, publish } from './diagnostics.js';
@@ -47,20 +47,15 @@ export interface ServerEvents {
   close: () => void;
 }
 
-/** Server-wide counters, including peers that have already left. */
-export interface ServerStats {
+/** Server-wide counters, including peers that have already left: the peers' channel counters summed, plus the server's own. */
+export interface ServerStats extends Omit<ChannelStats, 'writes'> {
   /** Connections accepted into the registry. */
   accepted: number;
   /** Connections refused at `maxConnections`. */
   refused: number;
   /** Connections rejected by `authenticate` (or its timeout). */
   unauthorized: number;
-  messagesIn: number;
-  messagesOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  malformed: number;
-  dropped: number;
+  /** Messages whose handler threw or rejected. */
   handlerErrors: number;
 }
 
