@@ -273,7 +273,10 @@ export function transportSuite(factory: TransportFactory): void {
         expect(info.reason).toBe('remote-end');
         await until(() => serverReasons.length === 1);
         expect(serverReasons).toEqual(['idle-timeout']);
-        await new Promise((r) => setTimeout(r, 400)); // one more idle period: the active peer stays
+        // Past another full idle period, measured by the active peer's own traffic (8 more pings,
+        // sent every 50 ms, reaching the server), not by a sleep: it is still there.
+        const receivedNow = server.stats.messagesIn;
+        await until(() => server.stats.messagesIn >= receivedNow + 8);
         expect(active.state).toBe('open');
         expect(server.peers.size).toBe(1);
       } finally {
