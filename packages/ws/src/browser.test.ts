@@ -4,7 +4,8 @@ import { ErrorCode, connect, serve, type DisconnectInfo, type Link } from '@proj
 import { WebSocket, WebSocketServer } from 'ws';
 import { ws as wsFromBrowserEntry, wsBrowser } from './browser.js';
 import { ws } from './index.js';
-import { attach, listen, once, until } from './test-helpers.js';
+import { until } from '@proj/testing';
+import { attach, listen, once } from './test-helpers.js';
 
 // Node 20 has no global WebSocket; ws's WebSocket implements the same (WHATWG) surface.
 // The real-browser run lives in e2e.

@@ -4,7 +4,8 @@ import { ErrorCode, type ProjError } from '@proj/core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Heartbeat } from './heartbeat.js';
 import { ws } from './index.js';
-import { attach, listen, once, until } from './test-helpers.js';
+import { until } from '@proj/testing';
+import { attach, listen, once } from './test-helpers.js';
 
 function fakeSocket(): { readyState: number; pings: number; ping(): void } {
   return {

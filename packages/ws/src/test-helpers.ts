@@ -28,15 +28,6 @@ export async function listen(options: Partial<WsOptions> = {}): Promise<{ listen
   return { listener, links, port: listener.port! };
 }
 
-/** Polls `predicate` until it holds; fails after `ms` (a deadline, not a sleep). */
-export async function until(predicate: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
-
 /** Resolves with the first event `name` of `emitter`. */
 export function once<T extends unknown[]>(emitter: { once(event: string, listener: (...args: T) => void): unknown }, name: string): Promise<T> {
   return new Promise((resolve) => emitter.once(name, (...args: T) => resolve(args)));

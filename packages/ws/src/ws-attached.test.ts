@@ -4,7 +4,8 @@ import type net from 'node:net';
 import { ErrorCode, connect, serve, type Link } from '@proj/core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ws } from './index.js';
-import { attach, once, until } from './test-helpers.js';
+import { until } from '@proj/testing';
+import { attach, once } from './test-helpers.js';
 
 let app: http.Server;
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, connect, serve, type DisconnectInfo, type Peer } from '@proj/core';
 import { WebSocket } from 'ws';
 import { ws } from './index.js';
-import { once, until } from './test-helpers.js';
+import { until } from '@proj/testing';
+import { once } from './test-helpers.js';
 
 /** A raw `ws` client on a core server: what a browser or a third-party peer would be. */
 async function rawClient(port: number): Promise<{ socket: WebSocket; frames: string[] }> {

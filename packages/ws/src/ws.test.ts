@@ -3,7 +3,8 @@ import net from 'node:net';
 import { ErrorCode } from '@proj/core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ws } from './index.js';
-import { attach, listen, once, until } from './test-helpers.js';
+import { until } from '@proj/testing';
+import { attach, listen, once } from './test-helpers.js';
 
 const invalid = expect.objectContaining({ code: ErrorCode.INVALID_OPTION });
 

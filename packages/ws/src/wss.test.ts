@@ -5,8 +5,8 @@ import https from 'node:https';
 import type net from 'node:net';
 import { ErrorCode, connect, serve } from '@proj/core';
 import { ws, type TlsOptions } from './index.js';
-import { testPki, type TestPki } from '@proj/testing';
-import { attach, listen, until } from './test-helpers.js';
+import { clientTlsOf, serverTlsOf, testPki, type TestPki, until } from '@proj/testing';
+import { attach, listen } from './test-helpers.js';
 
 let pki: TestPki;
 
@@ -14,15 +14,8 @@ beforeAll(() => {
   pki = testPki();
 });
 
-/** Server TLS settings: its certificate, and the client certificate it trusts for mutual TLS. */
-function serverTls(extra: TlsOptions = {}): TlsOptions {
-  return { key: pki.server.key, cert: pki.server.cert, ca: pki.client.cert, ...extra };
-}
-
-/** Client TLS settings trusting the test server. */
-function clientTls(extra: TlsOptions = {}): TlsOptions {
-  return { ca: pki.server.cert, ...extra };
-}
+const serverTls = (extra: TlsOptions = {}): TlsOptions => serverTlsOf(pki, extra);
+const clientTls = (extra: TlsOptions = {}): TlsOptions => clientTlsOf(pki, extra);
 
 const asClient = (): TlsOptions => clientTls({ key: pki.client.key, cert: pki.client.cert });
 
