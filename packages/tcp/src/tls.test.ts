@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import { ErrorCode, connect, serve, type Link, type Listener } from '@proj/core';
 import { tcp, type TlsOptions } from './index.js';
-import { testPki, type TestPki, recordLink } from '@proj/testing';
+import { clientTlsOf, serverTlsOf, testPki, type TestPki, recordLink } from '@proj/testing';
 
 let pki: TestPki;
 
@@ -11,15 +11,8 @@ beforeAll(() => {
   pki = testPki();
 });
 
-/** Server TLS settings: its certificate, and the client certificate it trusts for mutual TLS. */
-function serverTls(extra: TlsOptions = {}): TlsOptions {
-  return { key: pki.server.key, cert: pki.server.cert, ca: pki.client.cert, ...extra };
-}
-
-/** Client TLS settings trusting the test server. */
-function clientTls(extra: TlsOptions = {}): TlsOptions {
-  return { ca: pki.server.cert, ...extra };
-}
+const serverTls = (extra: TlsOptions = {}): TlsOptions => serverTlsOf(pki, extra);
+const clientTls = (extra: TlsOptions = {}): TlsOptions => clientTlsOf(pki, extra);
 
 async function listenTls(tls: TlsOptions): Promise<{ listener: Listener; links: Link[]; port: number }> {
   const links: Link[] = [];

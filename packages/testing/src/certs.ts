@@ -56,3 +56,13 @@ export interface TestPki {
 export function testPki(): TestPki {
   return { server: selfSignedCert('localhost'), client: selfSignedCert('client-1'), stranger: selfSignedCert('stranger') };
 }
+
+/** Server TLS settings from a {@link TestPki}: its certificate, trusting the client certificate (mutual TLS). */
+export function serverTlsOf<T extends object>(pki: TestPki, extra?: T): { key: string; cert: string; ca: string } & T {
+  return { key: pki.server.key, cert: pki.server.cert, ca: pki.client.cert, ...(extra as T) };
+}
+
+/** Client TLS settings from a {@link TestPki}: trusting the test server. */
+export function clientTlsOf<T extends object>(pki: TestPki, extra?: T): { ca: string } & T {
+  return { ca: pki.server.cert, ...(extra as T) };
+}
