@@ -11,6 +11,7 @@ import { ChatClient } from './chat-client.js';
 import { clock } from './clock.js';
 import { checkName } from './protocol.js';
 import { transportsFrom, type NamedTransport } from './transport-args.js';
+import { quietOnClosedPipe, usageError } from './cli-io.js';
 
 const USAGE = `Usage: npm run client -w @proj/chat -- [options]
 
@@ -45,14 +46,10 @@ try {
   const invalid = checkName(values.name);
   if (invalid !== undefined) throw new Error(`--name: ${invalid}`);
 } catch (error) {
-  process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-  process.exit(2);
+  usageError((error as Error).message, USAGE);
 }
 
-// Output piped into a reader that went away (`| head`): print nothing more rather than crash.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
+quietOnClosedPipe();
 const print = (line: string): void => void process.stdout.write(`${clock()} ${line}\n`);
 print(`connecting to ${target.address} as ${values.name}`);
 const chat = new ChatClient(target.transport, { name: values.name });

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { startChatServer } from './chat-server.js';
 import { clock } from './clock.js';
 import { transportsFrom, type NamedTransport } from './transport-args.js';
+import { quietOnClosedPipe, usageError } from './cli-io.js';
 
 const USAGE = `Usage: npm run server -w @proj/chat -- [options]
 
@@ -40,14 +41,10 @@ try {
   transports = transportsFrom(values);
   if (!Number.isFinite(idleSeconds) || idleSeconds < 0) throw new Error(`--idle takes seconds, got ${values.idle}`);
 } catch (error) {
-  process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-  process.exit(2);
+  usageError((error as Error).message, USAGE);
 }
 
-// Output piped into a reader that went away (`| head`): print nothing more rather than crash.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
+quietOnClosedPipe();
 const say = (line: string): void => void process.stdout.write(`${clock()} ${line}\n`);
 const chat = await startChatServer(transports.map((t) => t.transport), { idleTimeout: idleSeconds * 1000 });
 for (const server of chat.servers) say(`chat listening on ${server.address}`);
