@@ -158,7 +158,6 @@ export class NdjsonDecoder {
     if (len === 0) return;
     const partial = this.#partial;
     partial.toBytes();
-    if (partial.isOnePiece() && this.#pushAfterFirst(chunk, epoch)) return;
     let start = 0;
     if (!partial.empty || this.#discarding) {
       const nl = chunk.indexOf(LF);
@@ -180,27 +179,6 @@ export class NdjsonDecoder {
     this.#bytesScanned += len - last - 1;
     this.#parseBytes(chunk, start, last + 1, epoch);
     if (this.#epoch === epoch && last + 1 < len) this.#appendBytes(chunk, last + 1, len);
-  }
-
-  /**
-   * The common case of a partial line: one piece, ending with an ASCII byte (so on a character
-   * boundary), completed by this chunk. The piece and the chunk's complete lines are then
-   * decoded separately, one call each, and nothing is copied. Returns false when this does not
-   * apply.
-   */
-  #pushAfterFirst(chunk: Uint8Array, epoch: number): boolean {
-    const last = chunk.lastIndexOf(LF);
-    // chunk[0, last] is decoded as one window: only its first line may be over the limit.
-    if (last === -1 || last > this.#maxLineBytes) return false;
-    const len = chunk.length;
-    const text = decodeUtf8(chunk, 0, last + 1);
-    const nl = text.indexOf('\n');
-    this.#bytesScanned += len - last + nl;
-    this.#endLine(this.#partial.endOnePiece(chunk, text, nl));
-    if (this.#epoch !== epoch) return true;
-    this.#parseLines(text, nl + 1, -1, false, epoch);
-    if (this.#epoch === epoch && last + 1 < len) this.#appendBytes(chunk, last + 1, len);
-    return true;
   }
 
   #pushText(s: string, epoch: number): void {

@@ -9,7 +9,6 @@ describe('PartialLine', () => {
     const line = new PartialLine(100);
     expect(line.appendBytes(bytes('xx{"a":1'), 2, 8)).toBe(true);
     expect(line.byteLength()).toBe(6);
-    expect(line.isOnePiece()).toBe(true);
     expect(line.endBytes(LF, 0)).toBe('{"a":1');
     expect(line.empty).toBe(true);
     expect(line.bytesCopied).toBe(0);
@@ -23,7 +22,6 @@ describe('PartialLine', () => {
     const large = bytes('b'.repeat(2048));
     line.appendBytes(large, 0, large.length);
     expect(line.bytesCopied).toBe(100);
-    expect(line.isOnePiece()).toBe(false);
     expect(line.endBytes(bytes('"\n'), 1)).toBe(`"${'a'.repeat(100)}${'b'.repeat(2048)}"`);
     expect(line.bytesCopied).toBe(100 + 2150);
   });
@@ -73,23 +71,6 @@ describe('PartialLine', () => {
     line.toBytes();
     line.appendBytes(bytes('€"}'), 0, 5);
     expect(line.endBytes(LF, 0)).toBe('{"a":"é€"}');
-  });
-
-  it('ends a one-piece line with the head of the next chunk, or reports it over the limit', () => {
-    const line = new PartialLine(8);
-    line.appendBytes(bytes('[1,'), 0, 3);
-    const chunk = bytes('2]\n[3]\n');
-    const text = chunk.toString();
-    expect(line.endOnePiece(chunk, text, text.indexOf('\n'))).toBe('[1,2]');
-    line.appendBytes(bytes('[1,2,3,'), 0, 7);
-    expect(line.endOnePiece(chunk, text, text.indexOf('\n'))).toBeUndefined();
-    expect(line.empty).toBe(true);
-  });
-
-  it('is not one piece when the piece ends inside a character', () => {
-    const line = new PartialLine(100);
-    line.appendBytes(bytes('"é'), 0, 2);
-    expect(line.isOnePiece()).toBe(false);
   });
 
   it('returns and clears the line on take(), and drops it on release()', () => {

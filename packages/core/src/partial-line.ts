@@ -6,7 +6,6 @@ import { allocBytes, decodeUtf8, encodeUtf8, utf8ByteLength } from './utf8.js';
 
 /** Later pieces of a partial line shorter than this are copied into a small owned buffer (the stage). */
 const STAGE_BYTES = 1024;
-const LF = 10;
 const CR = 13;
 
 /**
@@ -123,37 +122,6 @@ export class PartialLine {
   }
 
   /**
-   * True when the line is one piece of bytes, kept by reference, that ends with an ASCII byte
-   * (so on a character boundary): it can be decoded on its own, see {@link endOnePiece}.
-   */
-  isOnePiece(): boolean {
-    const first = this.#first;
-    return first !== undefined && this.#partBytes === this.#firstTo - this.#firstFrom && !this.#heldCR && this.#text === '' && first[this.#firstTo - 1]! < 0x80;
-  }
-
-  /**
-   * Ends a line for which {@link isOnePiece} holds: `chunk` starts with the rest of it, and
-   * `text` is `chunk` decoded up to a LF after that rest, `text[nl]` being the rest's LF.
-   * Returns the line, or undefined when it is over the limit; clears the line either way.
-   */
-  endOnePiece(chunk: Uint8Array, text: string, nl: number): string | undefined {
-    const piece = this.#first!;
-    const from = this.#firstFrom;
-    const to = this.#firstTo;
-    const max = this.#maxBytes;
-    let over = false;
-    // A UTF-16 unit comes from at most 3 bytes: only a head that might not fit is measured.
-    if (to - from + 3 * nl > max) {
-      const end = chunk.indexOf(LF);
-      const cr = (end > 0 ? chunk[end - 1] : piece[to - 1]) === CR;
-      over = to - from + end - (cr ? 1 : 0) > max;
-    }
-    const line = over ? undefined : decodeUtf8(piece, from, to) + text.slice(0, nl);
-    this.clear();
-    return line;
-  }
-
-  /**
    * Ends the line with `chunk[0, nl)`, `chunk[nl]` being its LF. Call {@link toBytes} first.
    * Returns the line, or undefined when it is over the limit; clears the line either way.
    */
@@ -250,7 +218,7 @@ export class PartialLine {
     else if (first !== undefined && total === firstLen) {
       line = decodeUtf8(first, this.#firstFrom, this.#firstTo);
     } else {
-      const joined = allocBytes(total);
+      const joined = joinBuffer(total);
       let at = 0;
       if (first !== undefined) {
         copyInto(joined, 0, first, this.#firstFrom, this.#firstTo);
@@ -269,6 +237,17 @@ export class PartialLine {
     this.clear();
     return line;
   }
+}
+
+/** Lines up to this many bytes are joined in one buffer shared by every decoder, then decoded (which copies). */
+const SHARED_JOIN_BYTES = 64 * 1024;
+let sharedJoin: Uint8Array | undefined;
+
+/** A buffer of at least `size` bytes to join a line in before decoding it: the shared one when it fits. */
+function joinBuffer(size: number): Uint8Array {
+  if (size > SHARED_JOIN_BYTES) return allocBytes(size);
+  if (sharedJoin === undefined || sharedJoin.length < size) sharedJoin = allocBytes(Math.min(SHARED_JOIN_BYTES, Math.max(size, 4096)));
+  return sharedJoin;
 }
 
 /** True when `line`, without a final CR, takes more than `room` bytes in UTF-8. */

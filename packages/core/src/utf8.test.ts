@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocBytes, decodeUtf8, encodeUtf8, utf8ByteLength } from './utf8.js';
 
@@ -43,5 +44,82 @@ describe('decodeUtf8', () => {
     const bytes = allocBytes(3);
     bytes.set(encodeUtf8('€'));
     expect(decodeUtf8(bytes, 0, 3)).toBe('€');
+  });
+});
+
+describe('decodeUtf8 through the fast decoders (simdutf and ICU, for non-ASCII windows of 256 B or more)', () => {
+  // Sizes around both switch points (256 B: TextDecoder; 4096 B: ICU), so every path is crossed.
+  const sizes = [255, 256, 257, 1000, 4095, 4096, 4097, 70_000];
+  const sample = 'aé€😀\uFEFF\uFFFE\uFDD0李ё\u0000\u007F\u0080\u07FF\u0800\uFFFF\u{10000}\u{10FFFF}';
+
+  /** A valid UTF-8 text of exactly `size` bytes (padded with ASCII), built from `sample`'s characters. */
+  function validOf(size: number, offset: number): Buffer {
+    const chars = [...sample];
+    let text = '';
+    let bytes = 0;
+    for (let i = offset; ; i++) {
+      const c = chars[i % chars.length]!;
+      const n = Buffer.byteLength(c);
+      if (bytes + n > size) break;
+      text += c;
+      bytes += n;
+    }
+    return Buffer.from(text.padEnd(text.length + size - bytes, 'x'));
+  }
+
+  it.each(sizes)('decodes valid non-ASCII text of %i bytes exactly as Buffer#toString does, BOM and noncharacters included', (size) => {
+    for (let offset = 0; offset < 4; offset++) {
+      const bytes = validOf(size, offset);
+      expect(bytes.length).toBe(size);
+      expect(decodeUtf8(bytes, 0, size)).toBe(bytes.toString('utf8'));
+      // A plain Uint8Array, and a range inside a larger buffer.
+      expect(decodeUtf8(new Uint8Array(bytes), 0, size)).toBe(bytes.toString('utf8'));
+      const framed = Buffer.concat([Buffer.from('{"'), bytes, Buffer.from('"}\n')]);
+      expect(decodeUtf8(framed, 2, 2 + size)).toBe(bytes.toString('utf8'));
+    }
+  });
+
+  it.each([
+    ['a stray continuation byte', [0x80]],
+    ['an overlong encoding', [0xc0, 0xaf]],
+    ['an encoded surrogate (CESU-8)', [0xed, 0xa0, 0x80]],
+    ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+    ['a truncated 3-byte sequence', [0xe2, 0x82]],
+    ['a 0xFF byte', [0xff]],
+  ])('replaces %s in a long non-ASCII window exactly as Buffer#toString does', (_name, bad) => {
+    for (const size of [300, 5000]) {
+      const good = validOf(size, 1);
+      for (const at of [0, good.indexOf(0x78) === -1 ? 10 : good.indexOf(0x78), size]) {
+        const bytes = Buffer.concat([good.subarray(0, at), Buffer.from(bad), good.subarray(at)]);
+        expect(decodeUtf8(bytes, 0, bytes.length)).toBe(bytes.toString('utf8'));
+      }
+      // Cut inside a character at either end of the window.
+      const cut = Buffer.from('€'.repeat(size));
+      expect(decodeUtf8(cut, 1, cut.length - 1)).toBe(cut.toString('utf8', 1, cut.length - 1));
+    }
+  });
+
+  it('decodes long ASCII windows as Buffer#toString does', () => {
+    const bytes = Buffer.from('{"type":"tick","good":1234}\n'.repeat(400));
+    expect(decodeUtf8(bytes, 0, bytes.length)).toBe(bytes.toString('utf8'));
+  });
+
+  it('agrees with Buffer#toString on arbitrary bytes and on arbitrary text, at every window size', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 6000 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+        const buf = Buffer.from(bytes);
+        const start = bytes.length === 0 ? 0 : a % bytes.length;
+        const end = start + (bytes.length === 0 ? 0 : b % (bytes.length - start + 1));
+        expect(decodeUtf8(buf, start, end)).toBe(buf.toString('utf8', start, end));
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 80, maxLength: 3000 }), fc.nat(3), (text, times) => {
+        const buf = Buffer.from(text.repeat(1 + times));
+        expect(decodeUtf8(buf, 0, buf.length)).toBe(buf.toString('utf8'));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

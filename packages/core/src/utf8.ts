@@ -1,7 +1,7 @@
 /**
  * Portable UTF-8 helpers for the framing code. Core also runs in browsers, so nothing here
  * requires Node's `Buffer`; where `Buffer` exists it is used for decoding because it is the
- * fastest decoder Node has.
+ * fastest decoder Node has for ASCII; longer non-ASCII windows go to ICU, which is 2–5× faster.
  */
 
 type BufferLike = Uint8Array & { toString(encoding: 'utf8', start: number, end: number): string; utf8Slice?: (start: number, end: number) => string };
@@ -13,6 +13,39 @@ interface BufferStatics {
 }
 
 const NodeBuffer = (globalThis as { Buffer?: BufferStatics }).Buffer;
+
+/** The parts of `node:buffer` used to decode long non-ASCII windows. */
+interface BufferModule {
+  isAscii(input: Uint8Array): boolean;
+  isUtf8(input: Uint8Array): boolean;
+  transcode(source: Uint8Array, fromEnc: 'utf8', toEnc: 'utf16le'): Uint8Array & { ucs2Slice?: (start: number, end: number) => string; toString(encoding: 'utf16le'): string };
+}
+// Loaded through process.getBuiltinModule rather than a static import, so the browser build has no
+// `node:*` import. `transcode` is missing from Node builds without ICU: then V8's decoder does it all.
+const bufferModule = (globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined)?.getBuiltinModule?.('node:buffer') as
+  | Partial<BufferModule>
+  | undefined;
+const wide: BufferModule | undefined =
+  NodeBuffer !== undefined && typeof bufferModule?.transcode === 'function' && typeof bufferModule.isAscii === 'function' && typeof bufferModule.isUtf8 === 'function'
+    ? (bufferModule as BufferModule)
+    : undefined;
+/**
+ * Non-ASCII windows of at least this many bytes are decoded by ICU rather than by V8's UTF-8
+ * decoder, which costs about 3 ns per byte of accented or CJK text. Below it, ICU's call and the
+ * validity scan cost more than they save. Measured per call on the bench's ~1 KiB messages
+ * (V8 / ICU converter / ICU `transcode`): 128 B 0.43 / 0.40 / 1.7 µs; 1 KiB 3.1 / 1.9 / 2.6 µs;
+ * 4 KiB 12.5 / 6.6 / 4.1 µs; 64 KiB 182 / 98 / 38 µs.
+ */
+const FAST_MIN_BYTES = 128;
+/** From this many bytes on, ICU's `transcode` (UTF-16 into a buffer, then one copy into a string) beats its converter. */
+const TRANSCODE_MIN_BYTES = 2048;
+/**
+ * ICU's converter, through `TextDecoder` in streaming mode (Node decodes non-streaming calls with
+ * V8's decoder). It is only given complete, valid UTF-8, so no partial character is ever left
+ * pending between calls. `ignoreBOM: true`: a BOM is kept, as `Buffer#toString` keeps it.
+ */
+const icuDecoder = wide === undefined ? undefined : new TextDecoder('utf-8', { ignoreBOM: true });
+const STREAM = { stream: true } as const;
 // `ignoreBOM: true` keeps a leading U+FEFF, as `Buffer#toString` does, so both paths decode alike.
 const textDecoder = NodeBuffer === undefined ? new TextDecoder('utf-8', { ignoreBOM: true }) : undefined;
 const textEncoder = new TextEncoder();
@@ -58,9 +91,30 @@ export function utf8ByteLength(str: string, start = 0, end: number = str.length)
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
   if (NodeBuffer !== undefined) {
     const buf = NodeBuffer.isBuffer(bytes) ? (bytes as BufferLike) : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (end - start >= FAST_MIN_BYTES && wide !== undefined) {
+      const text = decodeWide(wide, buf.subarray(start, end));
+      if (text !== undefined) return text;
+    }
     return hasUtf8Slice ? buf.utf8Slice!(start, end) : buf.toString('utf8', start, end);
   }
   return textDecoder!.decode(bytes.subarray(start, end));
+}
+
+/**
+ * Decodes non-ASCII UTF-8 with ICU; returns undefined for ASCII, which V8's decoder copies
+ * faster, and for invalid UTF-8, which is left to V8's decoder so that every invalid sequence
+ * becomes U+FFFD exactly as `Buffer#toString` does. Both checks are SIMD scans (simdutf).
+ */
+function decodeWide(node: BufferModule, window: Uint8Array): string | undefined {
+  if (node.isAscii(window) || !node.isUtf8(window)) return undefined;
+  if (window.length < TRANSCODE_MIN_BYTES) return icuDecoder!.decode(window, STREAM);
+  let utf16: ReturnType<BufferModule['transcode']>;
+  try {
+    utf16 = node.transcode(window, 'utf8', 'utf16le');
+  } catch {
+    return undefined; // ICU refused what simdutf accepted: not expected, but V8's decoder is always right
+  }
+  return utf16.ucs2Slice !== undefined ? utf16.ucs2Slice(0, utf16.length) : utf16.toString('utf16le');
 }
 
 /**
