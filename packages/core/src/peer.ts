@@ -3,6 +3,7 @@
  * metadata the registry tracks.
  */
 import { Channel, type ChannelEvents, type ChannelOptions, type ConnectionState, type DisconnectInfo, type DisconnectReason } from './channel.js';
+import { clockNow, fromClock } from './clock.js';
 import { ErrorCode, ProjError } from './errors.js';
 import type { DroppedInfo } from './send-queue.js';
 import type { Link } from './transport.js';
@@ -32,8 +33,8 @@ export class Peer extends Channel<PeerEvents> {
   readonly transport: string;
   /** The remote end as the transport describes it. */
   readonly remoteAddress: string;
-  /** When the connection was accepted (ms since the epoch). */
-  readonly connectedAt: number;
+  /** When the connection was accepted, as a {@link clockNow} offset. */
+  readonly #connectedAt: number;
   /** What the transport learned while connecting (WebSocket upgrade `url`/`headers`, TLS peer certificate); `{}` for plain tcp/unix. */
   readonly handshake: Readonly<Record<string, unknown>>;
   // Made on first access: most peers never carry metadata (bench "memory per idle connection").
@@ -51,10 +52,15 @@ export class Peer extends Channel<PeerEvents> {
     this.id = `${link.transport}-${++peerSequence}`;
     this.transport = link.transport;
     this.remoteAddress = link.remoteAddress;
-    this.connectedAt = Date.now();
+    this.#connectedAt = clockNow();
     this.handshake = link.handshake ?? NO_HANDSHAKE;
     this.#hooks = hooks;
     this.attachLink(link);
+  }
+
+  /** When the connection was accepted (ms since the epoch). */
+  get connectedAt(): number {
+    return fromClock(this.#connectedAt);
   }
 
   /** Your metadata for this peer (a user name, a session): the registry keeps it with the peer. */

@@ -63,6 +63,22 @@ const byteLength: (s: string) => number =
  */
 const NONE: never[] = Object.freeze([]) as unknown as never[];
 
+const DEFAULT_MAX_MESSAGES = 100_000;
+const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Validates queue limits without making a queue (a channel makes its queue on its first send).
+ * @throws ProjError `PROJ_ERR_INVALID_OPTION` for an invalid limit.
+ */
+export function checkQueueLimits(limits: SendQueueLimits): void {
+  checkNumber('maxQueueMessages', limits.maxQueueMessages ?? DEFAULT_MAX_MESSAGES, 1, Infinity, true);
+  checkNumber('maxQueueBytes', limits.maxQueueBytes ?? DEFAULT_MAX_BYTES, 1, Infinity, true);
+  const overflow = limits.overflow ?? 'reject';
+  if (overflow !== 'reject' && overflow !== 'drop-oldest') {
+    throw new ProjError(ErrorCode.INVALID_OPTION, `overflow must be 'reject' or 'drop-oldest', got ${String(overflow)}`);
+  }
+}
+
 export class SendQueue {
   // Entries are encoded lines, or whole batches put back by requeue(); #counts holds how many
   // messages each entry carries. Lines are measured lazily: a per-line Buffer.byteLength() was a
@@ -83,15 +99,12 @@ export class SendQueue {
   readonly maxBytes: number;
   readonly overflow: OverflowPolicy;
 
+  /** @throws ProjError `PROJ_ERR_INVALID_OPTION` for an invalid limit (see {@link checkQueueLimits}). */
   constructor(limits: SendQueueLimits = {}) {
-    this.maxMessages = limits.maxQueueMessages ?? 100_000;
-    this.maxBytes = limits.maxQueueBytes ?? 8 * 1024 * 1024;
+    checkQueueLimits(limits);
+    this.maxMessages = limits.maxQueueMessages ?? DEFAULT_MAX_MESSAGES;
+    this.maxBytes = limits.maxQueueBytes ?? DEFAULT_MAX_BYTES;
     this.overflow = limits.overflow ?? 'reject';
-    checkNumber('maxQueueMessages', this.maxMessages, 1, Infinity, true);
-    checkNumber('maxQueueBytes', this.maxBytes, 1, Infinity, true);
-    if (this.overflow !== 'reject' && this.overflow !== 'drop-oldest') {
-      throw new ProjError(ErrorCode.INVALID_OPTION, `overflow must be 'reject' or 'drop-oldest', got ${String(this.overflow)}`);
-    }
   }
 
   /** Queued messages. */

@@ -115,6 +115,18 @@ describe('serve() and connect()', () => {
     expect(client.queuedMessages).toBe(3);
   });
 
+  it('rejects invalid queue limits when the channel is made, though its queue is only made by the first send', () => {
+    expect(() => connect(memory(), { maxQueueMessages: 0 })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+    expect(() => connect(memory(), { maxQueueBytes: -1 })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+    expect(() => connect(memory(), { overflow: 'bogus' as never })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
+    const client = track(connect(memory(), { reconnect: false }));
+    expect(client.queuedMessages).toBe(0);
+    expect(client.queuedBytes).toBe(0);
+    client.send({ é: 1 });
+    expect(client.queuedMessages).toBe(1);
+    expect(client.queuedBytes).toBe(Buffer.byteLength('{"é":1}\n'));
+  });
+
   it('drops the oldest queued messages under drop-oldest and reports them', () => {
     const client = track(connect(memory(), { reconnect: fast, maxQueueMessages: 3, overflow: 'drop-oldest' }));
     const dropped: number[] = [];

@@ -39,7 +39,9 @@ export interface TcpOptions {
 
 function formatAddress(host: string | undefined, port: number | undefined): string {
   const h = host ?? 'unknown';
-  return `${h.includes(':') ? `[${h}]` : h}:${port ?? 0}`;
+  // join() builds one flat string; a template literal keeps `host:` and the port as two more
+  // strings under a rope, held for the connection's life (~56 B, bench "memory per idle connection").
+  return [h.includes(':') ? `[${h}]` : h, port ?? 0].join(':');
 }
 
 /** Sends an RST, so the peer can tell an abrupt close from a graceful one. */
