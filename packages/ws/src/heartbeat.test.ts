@@ -7,6 +7,11 @@ import { ws } from './index.js';
 import { until } from '@proj/testing';
 import { attach, listen, once } from './test-helpers.js';
 
+/** A heartbeat's owner that records its verdicts in `dead`. */
+function owner(dead: ProjError[]): { paused: boolean; destroy(error: ProjError): void } {
+  return { paused: false, destroy: (error) => dead.push(error) };
+}
+
 function fakeSocket(): { readyState: number; pings: number; ping(): void } {
   return {
     readyState: 1,
@@ -32,7 +37,7 @@ describe('Heartbeat', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();
     const dead: ProjError[] = [];
-    const heartbeat = new Heartbeat(socket, 1000, 'server', () => false, (error) => dead.push(error));
+    const heartbeat = new Heartbeat(socket, 1000, 'server', owner(dead));
     elapse(1000);
     expect(socket.pings).toBe(1);
     heartbeat.alive();
@@ -50,7 +55,7 @@ describe('Heartbeat', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();
     const dead: ProjError[] = [];
-    const heartbeat = new Heartbeat(socket, 1000, 'server', () => false, (error) => dead.push(error));
+    const heartbeat = new Heartbeat(socket, 1000, 'server', owner(dead));
     vi.advanceTimersByTime(1000); // ping
     vi.advanceTimersByTime(1000); // the tick that would condemn the peer: its verdict waits for an immediate
     expect(socket.pings).toBe(1);
@@ -66,7 +71,7 @@ describe('Heartbeat', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();
     const dead: ProjError[] = [];
-    new Heartbeat(socket, 1000, 'client', () => false, (error) => dead.push(error)).alive();
+    new Heartbeat(socket, 1000, 'client', owner(dead)).alive();
     elapse(1000);
     expect(socket.pings).toBe(0); // something arrived: no probe needed
     elapse(1000);
@@ -78,17 +83,65 @@ describe('Heartbeat', () => {
   it('takes no verdict while this side is paused (it cannot read pongs)', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();
-    let paused = false;
     const dead: ProjError[] = [];
-    const heartbeat = new Heartbeat(socket, 1000, 'server', () => paused, (error) => dead.push(error));
+    const link = owner(dead);
+    const heartbeat = new Heartbeat(socket, 1000, 'server', link);
     elapse(1000);
-    paused = true;
+    link.paused = true;
     elapse(10_000);
     expect(dead).toHaveLength(0);
-    paused = false;
+    link.paused = false;
     elapse(2000);
     expect(dead).toHaveLength(1);
     heartbeat.stop();
+  });
+});
+
+describe('Heartbeat (shared timer)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs one timer per interval for all its heartbeats and clears it when the last one stops', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
+    const dead: ProjError[] = [];
+    const [a, b, c] = [fakeSocket(), fakeSocket(), fakeSocket()];
+    const first = new Heartbeat(a, 1000, 'server', owner(dead));
+    const second = new Heartbeat(b, 1000, 'server', owner(dead));
+    const other = new Heartbeat(c, 500, 'server', owner(dead));
+    expect(vi.getTimerCount()).toBe(2);
+    other.stop();
+    first.stop();
+    first.stop(); // idempotent: the group keeps its remaining member
+    expect(vi.getTimerCount()).toBe(1);
+    elapse(1000);
+    expect([a.pings, b.pings, c.pings]).toEqual([0, 1, 0]);
+    second.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(dead).toHaveLength(0);
+  });
+
+  it('gives a heartbeat that joins a running timer a whole interval before each probe and verdict', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
+    const dead: ProjError[] = [];
+    const running = new Heartbeat(fakeSocket(), 1000, 'server', owner(dead));
+    vi.advanceTimersByTime(600);
+    const client = fakeSocket();
+    const server = fakeSocket();
+    const clientDead: ProjError[] = [];
+    const serverDead: ProjError[] = [];
+    new Heartbeat(client, 1000, 'client', owner(clientDead));
+    new Heartbeat(server, 1000, 'server', owner(serverDead));
+    elapse(400); // the shared tick, 400 ms after joining
+    expect(client.pings).toBe(0); // the handshake counts as traffic: no probe yet
+    expect(server.pings).toBe(1); // an early ping, never a verdict
+    elapse(1000);
+    expect(client.pings).toBe(1); // a whole silent interval: probe
+    expect(serverDead).toHaveLength(1); // a whole interval after its ping
+    elapse(1000);
+    expect(clientDead).toHaveLength(1);
+    running.stop();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 

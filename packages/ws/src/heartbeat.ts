@@ -10,8 +10,30 @@ export interface Pingable {
   ping(): void;
 }
 
+/** What a heartbeat asks of the link it watches (a `WsLink`): passed as is, not as closures per link. */
+export interface HeartbeatOwner {
+  /** `true` while this side does not read: pongs cannot arrive, so no verdict is taken. */
+  readonly paused: boolean;
+  /** The peer is presumed gone: tear the link down with this `PROJ_ERR_HEARTBEAT_TIMEOUT` error. */
+  destroy(error: ProjError): void;
+}
+
 /** `ws`'s `WebSocket.OPEN`. */
 const OPEN = 1;
+
+/** The heartbeats that tick together, and their timer. */
+interface Group {
+  readonly timer: ReturnType<typeof setInterval>;
+  readonly members: Set<Heartbeat>;
+}
+
+/**
+ * One timer per interval value, shared by every heartbeat with that interval: a server holding
+ * thousands of idle WebSockets pays for one Timeout, not one per link (bench "memory per idle
+ * connection"). The first heartbeat of an interval creates its group; the last one to stop
+ * clears the timer, so closed links leave no timer behind.
+ */
+const groups = new Map<number, Group>();
 
 /**
  * Every `interval` ms a tick runs. The `server` role pings on every tick; the `client` role
@@ -19,31 +41,41 @@ const OPEN = 1;
  * against servers that never ping, or ping on a longer interval). Either way, a ping that
  * got no answer (a pong or any other frame) by the next tick means the peer is gone.
  *
+ * Heartbeats of one interval share a timer (see `groups`): one that joins a running group gets
+ * its first tick sooner than a whole interval. That tick may ping early, never condemns (nothing
+ * was pinged yet), and counts the opening handshake as traffic, so a client still probes only
+ * after a whole silent interval.
+ *
  * While this side is paused it cannot read pongs, so no verdict is taken then. The peer,
  * though, cannot read our pings while *it* is paused: a reader paused longer than the peer's
  * interval is taken for dead by that peer.
  */
 export class Heartbeat {
   readonly #socket: Pingable;
-  readonly #probeEveryTick: boolean;
-  readonly #isPaused: () => boolean;
-  readonly #onDead: (error: ProjError) => void;
+  readonly #owner: HeartbeatOwner;
   readonly #interval: number;
-  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #probeEveryTick: boolean;
   #seen = false;
   #probed = false;
 
-  constructor(socket: Pingable, interval: number, role: 'server' | 'client', isPaused: () => boolean, onDead: (error: ProjError) => void) {
+  /** Starts watching `socket`: the timer of `interval` ticks this heartbeat until {@link Heartbeat.stop}. */
+  constructor(socket: Pingable, interval: number, role: 'server' | 'client', owner: HeartbeatOwner) {
     this.#socket = socket;
+    this.#owner = owner;
     this.#interval = interval;
     this.#probeEveryTick = role === 'server';
-    this.#isPaused = isPaused;
-    this.#onDead = onDead;
-    // Shared callbacks given the heartbeat as an argument, not arrows bound per link: three fewer
-    // closures per idle WebSocket (bench "memory per idle connection").
-    this.#timer = setInterval(Heartbeat.#tick, interval, this);
-    // A heartbeat must never keep a process alive on its own.
-    this.#timer.unref();
+    const group = groups.get(interval);
+    if (group === undefined) {
+      const members = new Set<Heartbeat>([this]);
+      const timer = setInterval(Heartbeat.#tick, interval, members);
+      // A heartbeat must never keep a process alive on its own.
+      timer.unref();
+      groups.set(interval, { timer, members });
+      return;
+    }
+    // Joining mid-interval: the handshake counts as traffic, or a client would probe too early.
+    this.#seen = true;
+    group.members.add(this);
   }
 
   /** Something arrived from the peer (a pong, a ping, a message): it is alive. */
@@ -51,43 +83,45 @@ export class Heartbeat {
     this.#seen = true;
   }
 
-  /** Stops the timer (the socket closed). */
+  /** Stops watching (the socket closed); idempotent. The group's timer goes with its last member. */
   stop(): void {
-    clearInterval(this.#timer);
+    const group = groups.get(this.#interval);
+    if (group === undefined || !group.members.delete(this) || group.members.size > 0) return;
+    clearInterval(group.timer);
+    groups.delete(this.#interval);
+  }
+
+  // Static methods only, never private instance ones: those put a class brand in every instance
+  // (8 B per link). The timer's argument is the group's members: one callback for every group.
+  static #tick(members: Set<Heartbeat>): void {
+    for (const heartbeat of members) Heartbeat.#onTick(heartbeat);
+  }
+
+  static #onTick(heartbeat: Heartbeat): void {
+    if (heartbeat.#socket.readyState !== OPEN) return;
+    if (heartbeat.#owner.paused) {
+      heartbeat.#seen = false;
+      heartbeat.#probed = false;
+      return;
+    }
+    if (heartbeat.#probed && !heartbeat.#seen) {
+      // After an event-loop stall, timers run before the I/O that piled up meanwhile: give a
+      // pong that already arrived one poll phase to be read before condemning the peer.
+      setImmediate(Heartbeat.#verdict, heartbeat);
+      return;
+    }
+    const seen = heartbeat.#seen;
+    heartbeat.#seen = false;
+    heartbeat.#probed = false;
+    if (seen && !heartbeat.#probeEveryTick) return;
+    heartbeat.#probed = true;
+    heartbeat.#socket.ping();
   }
 
   static #verdict(heartbeat: Heartbeat): void {
-    heartbeat.#decide();
-  }
-
-  static #tick(heartbeat: Heartbeat): void {
-    heartbeat.#onTick();
-  }
-
-  #decide(): void {
-    if (this.#seen || this.#socket.readyState !== OPEN) return;
-    this.stop();
-    this.#onDead(new ProjError(ErrorCode.HEARTBEAT_TIMEOUT, `no pong within the ${this.#interval} ms heartbeat: peer presumed gone`, { details: { heartbeat: this.#interval } }));
-  }
-
-  #onTick(): void {
-    if (this.#socket.readyState !== OPEN) return;
-    if (this.#isPaused()) {
-      this.#seen = false;
-      this.#probed = false;
-      return;
-    }
-    if (this.#probed && !this.#seen) {
-      // After an event-loop stall, timers run before the I/O that piled up meanwhile: give a
-      // pong that already arrived one poll phase to be read before condemning the peer.
-      setImmediate(Heartbeat.#verdict, this);
-      return;
-    }
-    const seen = this.#seen;
-    this.#seen = false;
-    this.#probed = false;
-    if (seen && !this.#probeEveryTick) return;
-    this.#probed = true;
-    this.#socket.ping();
+    if (heartbeat.#seen || heartbeat.#socket.readyState !== OPEN) return;
+    heartbeat.stop();
+    const interval = heartbeat.#interval;
+    heartbeat.#owner.destroy(new ProjError(ErrorCode.HEARTBEAT_TIMEOUT, `no pong within the ${interval} ms heartbeat: peer presumed gone`, { details: { heartbeat: interval } }));
   }
 }

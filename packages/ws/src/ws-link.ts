@@ -6,8 +6,7 @@ import { ErrorCode, ProjError, type Link, type LinkCloseInfo, type LinkHandlers,
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { closeInfo } from './close-info.js';
-import { Heartbeat } from './heartbeat.js';
-
+import { Heartbeat, type HeartbeatOwner } from './heartbeat.js';
 
 /**
  * `Link.handshake` of a WebSocket link: the opening handshake, for a server's `authenticate`
@@ -37,9 +36,8 @@ export interface WsLinkOptions {
 const kLink = Symbol('@proj/ws.WsLink');
 type Carrier = WebSocket & { [kLink]?: WsLink };
 
-export class WsLink implements Link {
-  readonly transport = 'ws';
-  readonly messageFramed = true;
+/** A {@link Link} over an open `ws` WebSocket, client or server side (see the file comment). */
+export class WsLink implements Link, HeartbeatOwner {
   readonly remoteAddress: string;
   readonly handshake: WsHandshake;
   readonly #socket: WebSocket;
@@ -66,17 +64,32 @@ export class WsLink implements Link {
     // Listen for errors and close from the start: a failure before attach() must not crash.
     (socket as Carrier)[kLink] = this;
     socket.on('error', WsLink.#onError);
-    socket.once('close', WsLink.#onClose);
+    // `on`, not `once`: 'close' fires once anyway, and `once` costs a wrapper per connection.
+    socket.on('close', WsLink.#onClose);
     socket.on('message', WsLink.#onMessage);
     if (options.heartbeat > 0) {
-      this.#heartbeat = new Heartbeat(socket, options.heartbeat, options.role, () => this.#paused, (error) => this.destroy(error));
+      this.#heartbeat = new Heartbeat(socket, options.heartbeat, options.role, this);
       socket.on('pong', WsLink.#onAlive);
       socket.on('ping', WsLink.#onAlive);
     }
   }
 
+  // Constants as getters on the prototype, not fields: 16 B less per link.
+  get transport(): 'ws' {
+    return 'ws';
+  }
+
+  get messageFramed(): true {
+    return true;
+  }
+
   get bufferedAmount(): number {
     return this.#socket.bufferedAmount;
+  }
+
+  /** `true` between `pause()` and `resume()` (read by the {@link Heartbeat}). */
+  get paused(): boolean {
+    return this.#paused;
   }
 
   attach(handlers: LinkHandlers): void {
@@ -104,7 +117,7 @@ export class WsLink implements Link {
       if ((error === undefined || error === null) && raw !== undefined && !handedOver && raw.destroyed) {
         callback?.(new ProjError(ErrorCode.TRANSPORT, `write to ${this.remoteAddress} interrupted: the socket was destroyed first`));
       } else callback?.(error);
-      this.#maybeDrain();
+      WsLink.#maybeDrain(this);
     });
     handedOver = raw !== undefined && raw.writableLength === before;
     if (this.#socket.bufferedAmount < this.#highWaterMark) return true;
@@ -133,16 +146,23 @@ export class WsLink implements Link {
 
   // Each send callback checks the buffer: the last pending one runs once it is empty, so a
   // `write()` that returned false is always followed by onDrain (or by onClose).
-  #maybeDrain(): void {
-    if (!this.#needDrain || this.#closeInfo !== undefined || this.#socket.bufferedAmount >= this.#highWaterMark) return;
-    this.#needDrain = false;
-    this.#handlers?.onDrain();
+  static #maybeDrain(link: WsLink): void {
+    if (!link.#needDrain || link.#closeInfo !== undefined || link.#socket.bufferedAmount >= link.#highWaterMark) return;
+    link.#needDrain = false;
+    link.#handlers?.onDrain();
   }
 
   // Listeners are shared by every link (`ws` calls them with the socket as `this`): not closures
-  // per frame, nor bound fields per link (bench "memory per idle connection").
+  // per frame, nor bound fields per link (bench "memory per idle connection"). Static methods
+  // only, never private instance ones: those put a class brand in every instance (8 B per link).
   static #onMessage(this: Carrier, data: RawData): void {
-    this[kLink]!.#receive(data);
+    const link = this[kLink]!;
+    link.#heartbeat?.alive();
+    // With the default binaryType ('nodebuffer') `ws` always delivers one Buffer. Text and
+    // binary frames alike go to core as bytes: a binary frame is decoded as UTF-8 text.
+    const frame = data as Buffer;
+    if (link.#handlers === undefined) (link.#early ??= []).push(frame);
+    else link.#handlers.onData(frame);
   }
 
   static #onAlive(this: Carrier): void {
@@ -156,25 +176,13 @@ export class WsLink implements Link {
   }
 
   static #onClose(this: Carrier, code: number, reason: Buffer): void {
-    this[kLink]!.#closed(code, reason);
-  }
-
-  #receive(data: RawData): void {
-    this.#heartbeat?.alive();
-    // With the default binaryType ('nodebuffer') `ws` always delivers one Buffer. Text and
-    // binary frames alike go to core as bytes: a binary frame is decoded as UTF-8 text.
-    const frame = data as Buffer;
-    if (this.#handlers === undefined) (this.#early ??= []).push(frame);
-    else this.#handlers.onData(frame);
-  }
-
-  #closed(code: number, reason: Buffer): void {
-    this.#heartbeat?.stop();
-    this.#socket.off('message', WsLink.#onMessage);
-    const local = this.#localClose;
+    const link = this[kLink]!;
+    link.#heartbeat?.stop();
+    this.off('message', WsLink.#onMessage);
+    const local = link.#localClose;
     const info: LinkCloseInfo =
-      local !== undefined ? { graceful: false, ...local } : closeInfo(code, reason.toString(), this.remoteAddress, this.#socketError);
-    this.#closeInfo = info;
-    this.#handlers?.onClose(info);
+      local !== undefined ? { graceful: false, ...local } : closeInfo(code, reason.toString(), link.remoteAddress, link.#socketError);
+    link.#closeInfo = info;
+    link.#handlers?.onClose(info);
   }
 }
