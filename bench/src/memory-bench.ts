@@ -10,7 +10,8 @@
  * generation grows with the allocation rate of the accept burst (8 → 32 MiB reserved here) and its
  * touched pages stay resident after a full GC: that adds 2–6 KiB per connection at random (measured).
  * `young gen pinned` fixes the semi-spaces at 1 MiB, so RSS deltas are old space and native
- * memory: what the connections themselves retain. The targets are judged on the first.
+ * memory: what the connections themselves retain. The targets are judged on the first. Each row
+ * also reports the young generation's size once the connections are held, the cause of that noise.
  */
 import type { BenchConfig } from './bench-config.js';
 import { BenchChild } from './child-process.js';
@@ -21,6 +22,8 @@ import { MEMORY_KINDS, type MemoryKind, type MemorySnapshot } from './memory-kin
 interface PerConnection {
   rss: number;
   heap: number;
+  /** The server's young generation (MiB) once the connections are held: where RSS noise comes from. */
+  newSpaceMiB: number;
 }
 
 const NAMES: Record<MemoryKind, string> = {
@@ -68,7 +71,7 @@ async function measureOnce(kind: MemoryKind, mode: HeapMode, config: BenchConfig
     await held(n);
     const after = await server.request<MemorySnapshot>({ op: 'snapshot' });
     if (after.connections !== n) throw new Error(`${kind}: ${after.connections} connections held, expected ${n}`);
-    return { rss: (after.rss - before.rss) / n / 1024, heap: (after.heapUsed - before.heapUsed) / n / 1024 };
+    return { rss: (after.rss - before.rss) / n / 1024, heap: (after.heapUsed - before.heapUsed) / n / 1024, newSpaceMiB: after.newSpace / 1024 / 1024 };
   } finally {
     // The server goes first, so the client's sockets see a close rather than being reset one by one.
     await server.stop();
@@ -97,9 +100,10 @@ export async function memoryBench(config: BenchConfig, log: (line: string) => vo
       results.push(
         compare({ ...common, metric: 'RSS per connection' }, own.map((s) => s.rss), base.map((s) => s.rss)),
         compare({ ...common, metric: 'heap per connection' }, own.map((s) => s.heap), base.map((s) => s.heap)),
+        compare({ ...common, metric: 'V8 young generation held', unit: 'MiB' }, own.map((s) => s.newSpaceMiB), base.map((s) => s.newSpaceMiB)),
       );
     }
   }
-  for (const r of results) log(`memory ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toFixed(2)} vs ${r.referenceValue.median.toFixed(2)} KiB)`);
+  for (const r of results) log(`memory ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toFixed(2)} vs ${r.referenceValue.median.toFixed(2)} ${r.unit})`);
   return results;
 }

@@ -8,5 +8,7 @@ export interface MemorySnapshot {
   rss: number;
   heapUsed: number;
   external: number;
+  /** Bytes V8 reserves for its young generation (`new_space`): it grows with the allocation burst of accepting, and its touched pages count in RSS. */
+  newSpace: number;
   connections: number;
 }

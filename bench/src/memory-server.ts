@@ -9,6 +9,7 @@ import { tcp } from '@proj/tcp';
 import { ws } from '@proj/ws';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { childArgs, serveParent } from './child-ipc.js';
 import { MEMORY_KINDS, type MemorySnapshot } from './memory-kinds.js';
@@ -82,7 +83,8 @@ serveParent(async (body) => {
     case 'snapshot': {
       await settle();
       const usage = process.memoryUsage();
-      return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, connections: held.count() } satisfies MemorySnapshot;
+      const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+      return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, newSpace, connections: held.count() } satisfies MemorySnapshot;
     }
     case 'await': {
       const deadline = Date.now() + request.timeoutMs;
