@@ -32,7 +32,10 @@ export interface WsOptions {
    * Ping/pong interval in ms; 0 disables it. A server pings each client every interval and
    * terminates one that answered nothing since the previous ping; a client pings a server that
    * has been silent for an interval and terminates it after a second silent one. Either way the
-   * link closes with `PROJ_ERR_HEARTBEAT_TIMEOUT` (disconnect reason `heartbeat-timeout`). @default 30000
+   * link closes with `PROJ_ERR_HEARTBEAT_TIMEOUT` (disconnect reason `heartbeat-timeout`). Links
+   * with the same interval share one timer, so a link that connects mid-interval may get its first
+   * ping sooner than an interval; it is never judged before a whole interval without an answer.
+   * @default 30000
    */
   heartbeat?: number;
   /**
