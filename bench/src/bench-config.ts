@@ -29,5 +29,5 @@ export const FULL: BenchConfig = {
   framing: { corpusBytes: 8 * 1024 * 1024, rounds: 11, warmup: 2, chunkSizes: [64 * 1024, 1024] },
   transport: { messages: 200_000, window: 2_000, requests: 20_000, rounds: 7, warmupMessages: 50_000, warmupRequests: 2_000, jobTimeoutMs: 120_000 },
   memory: { connections: 5_000, rounds: 3, openConcurrency: 200 },
-  reconnect: { outagesMs: [50, 100, 250, 500, 1000, 2000], repeat: 5, settleMs: 200, reconnectTimeoutMs: 15_000 },
+  reconnect: { outagesMs: [50, 100, 250, 500, 1000, 2000], repeat: 10, settleMs: 200, reconnectTimeoutMs: 15_000 },
 };
