@@ -1,9 +1,11 @@
 /**
  * Transport on loopback: for each contender, an echo server process and a client process
- * (separate processes, so each side has a core of its own on a 2-core machine), kept for the whole
- * run. Each round runs, per contender in rotated order, a pipelined echo load then a sequential
- * round-trip load. References (1.00): raw net for the tcp rows, raw unix for the unix row, bare ws
- * for the WebSocket row.
+ * (separate processes, so each side has a core of its own on a 2-core machine). Each round runs,
+ * per contender in rotated order, a fresh pair of processes: a warm-up, a pipelined echo load, then
+ * a sequential round-trip load. Fresh processes per round, because a process's JIT outcome
+ * (inlining, deopts) persists for its life: with one pair per run, the same code measured 0.73–0.98×
+ * of raw net from run to run with IQRs that did not overlap. References (1.00): raw net for the
+ * tcp rows, raw unix for the unix row, bare ws for the WebSocket row.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -75,34 +77,39 @@ async function measure(pair: Pair, messages: number, window: number, requests: n
  */
 export async function transportBench(config: BenchConfig, log: (line: string) => void, only: readonly ContenderId[] = CONTENDER_IDS): Promise<Comparison[]> {
   const c = config.transport;
-  const pairs: Pair[] = [];
-  try {
-    for (const id of CONTENDER_IDS.filter((x) => only.includes(x))) pairs.push(await startPair(id));
-    for (const pair of pairs) await measure(pair, c.warmupMessages, c.window, c.warmupRequests, c.jobTimeoutMs);
-    log(`transport: ${pairs.length} server/client process pairs warmed up; ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips`);
-    const samples = await interleave(
-      pairs.map((pair) => ({ id: pair.id, run: () => measure(pair, c.messages, c.window, c.requests, c.jobTimeoutMs) })),
-      { rounds: c.rounds, warmup: 0, onRound: (round) => log(`transport: round ${round}/${c.rounds} done`) },
-    );
-    const results: Comparison[] = [];
-    for (const row of ROWS) {
-      const ref = samples.get(row.reference);
-      if (ref === undefined) continue;
-      for (const id of row.contenders) {
-        const own = samples.get(id);
-        if (own === undefined) continue;
-        const label = { section: 'transport' as const, case: row.case, contender: CONTENDER_NAMES[id], reference: CONTENDER_NAMES[row.reference] };
-        results.push(
-          compare({ ...label, metric: 'pipelined throughput', better: 'higher', unit: 'msg/s' }, own.map((s) => s.perSecond), ref.map((s) => s.perSecond)),
-          compare({ ...label, metric: 'pipelined CPU per message', better: 'lower', unit: 'µs' }, own.map((s) => s.cpuPerMessage), ref.map((s) => s.cpuPerMessage)),
-          compare({ ...label, metric: 'RTT p50', better: 'lower', unit: 'µs' }, own.map((s) => s.p50), ref.map((s) => s.p50)),
-          compare({ ...label, metric: 'RTT p99', better: 'lower', unit: 'µs' }, own.map((s) => s.p99), ref.map((s) => s.p99)),
-        );
-      }
+  const ids = CONTENDER_IDS.filter((x) => only.includes(x));
+  log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair after a warm-up`);
+  const samples = await interleave(
+    ids.map((id) => ({
+      id,
+      run: async () => {
+        const pair = await startPair(id);
+        try {
+          await measure(pair, c.warmupMessages, c.window, c.warmupRequests, c.jobTimeoutMs);
+          return await measure(pair, c.messages, c.window, c.requests, c.jobTimeoutMs);
+        } finally {
+          await stopPair(pair);
+        }
+      },
+    })),
+    { rounds: c.rounds, warmup: 0, onRound: (round) => log(`transport: round ${round}/${c.rounds} done`) },
+  );
+  const results: Comparison[] = [];
+  for (const row of ROWS) {
+    const ref = samples.get(row.reference);
+    if (ref === undefined) continue;
+    for (const id of row.contenders) {
+      const own = samples.get(id);
+      if (own === undefined) continue;
+      const label = { section: 'transport' as const, case: row.case, contender: CONTENDER_NAMES[id], reference: CONTENDER_NAMES[row.reference] };
+      results.push(
+        compare({ ...label, metric: 'pipelined throughput', better: 'higher', unit: 'msg/s' }, own.map((s) => s.perSecond), ref.map((s) => s.perSecond)),
+        compare({ ...label, metric: 'pipelined CPU per message', better: 'lower', unit: 'µs' }, own.map((s) => s.cpuPerMessage), ref.map((s) => s.cpuPerMessage)),
+        compare({ ...label, metric: 'RTT p50', better: 'lower', unit: 'µs' }, own.map((s) => s.p50), ref.map((s) => s.p50)),
+        compare({ ...label, metric: 'RTT p99', better: 'lower', unit: 'µs' }, own.map((s) => s.p99), ref.map((s) => s.p99)),
+      );
     }
-    for (const r of results) log(`transport ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toPrecision(3)} vs ${r.referenceValue.median.toPrecision(3)} ${r.unit})`);
-    return results;
-  } finally {
-    for (const pair of pairs) await stopPair(pair);
   }
+  for (const r of results) log(`transport ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toPrecision(3)} vs ${r.referenceValue.median.toPrecision(3)} ${r.unit})`);
+  return results;
 }
