@@ -39,10 +39,10 @@ export class Peer extends Channel<PeerEvents> {
   readonly handshake: Readonly<Record<string, unknown>>;
   // Made on first access: most peers never carry metadata (bench "memory per idle connection").
   #data: Record<string, unknown> | undefined;
-  #state: ConnectionState = 'open';
   // The `closed` promise is made when first asked for: most peers never are.
   #closed: Promise<DisconnectInfo> | undefined;
   #resolveClosed: ((info: DisconnectInfo) => void) | undefined;
+  /** Set when the connection ends: the peer is `closed` from then on. */
   #closeInfo: DisconnectInfo | undefined;
   readonly #hooks: PeerHooks;
 
@@ -68,34 +68,35 @@ export class Peer extends Channel<PeerEvents> {
     return (this.#data ??= {});
   }
 
-  #closedPromise(): Promise<DisconnectInfo> {
-    if (this.#closed === undefined) {
-      const info = this.#closeInfo;
-      this.#closed = info !== undefined ? Promise.resolve(info) : new Promise((resolve) => (this.#resolveClosed = resolve));
+  // Static, not a private instance method: those put a class brand in every instance (8 B per peer).
+  static #closedPromise(peer: Peer): Promise<DisconnectInfo> {
+    if (peer.#closed === undefined) {
+      const info = peer.#closeInfo;
+      peer.#closed = info !== undefined ? Promise.resolve(info) : new Promise((resolve) => (peer.#resolveClosed = resolve));
     }
-    return this.#closed;
+    return peer.#closed;
   }
 
   /** `open` until the connection ends, then `closed`. */
   get state(): ConnectionState {
-    return this.#state;
+    return this.#closeInfo === undefined ? 'open' : 'closed';
   }
 
   /** Resolves with the disconnect reason once the connection has ended. */
   get closed(): Promise<DisconnectInfo> {
-    return this.#closedPromise();
+    return Peer.#closedPromise(this);
   }
 
   /** Graceful close: queued messages are sent, then FIN. Resolves once the connection has ended. */
   end(reason: DisconnectReason = 'local-end'): Promise<DisconnectInfo> {
     this.endLink(reason);
-    return this.#closedPromise();
+    return Peer.#closedPromise(this);
   }
 
   /** Abrupt close (TCP RST). Queued messages are dropped and reported. Resolves once the connection has ended. */
   destroy(reason: DisconnectReason = 'local-destroy'): Promise<DisconnectInfo> {
     this.destroyLink(reason);
-    return this.#closedPromise();
+    return Peer.#closedPromise(this);
   }
 
   /** @internal Queue a line encoded once for many peers (broadcast). */
@@ -117,7 +118,7 @@ export class Peer extends Channel<PeerEvents> {
   refuse(line: string, error: ProjError): Promise<DisconnectInfo> {
     this.sendLine(line);
     this.endLink('refused', error);
-    return this.#closedPromise();
+    return Peer.#closedPromise(this);
   }
 
   /** @internal A broadcast skipped this peer because its queue was full: report it as dropped. */
@@ -137,12 +138,11 @@ export class Peer extends Channel<PeerEvents> {
   }
 
   protected override linkClosed(info: DisconnectInfo): void {
-    this.#state = 'closed';
+    this.#closeInfo = info;
     this.dropQueued(`connection closed (${info.reason})`);
     this.finish();
     this.fire('disconnect', info);
     this.#hooks.onClose(this, info);
-    this.#closeInfo = info;
     this.#resolveClosed?.(info);
   }
 }

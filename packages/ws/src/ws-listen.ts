@@ -3,7 +3,7 @@
  * http(s) server or on the user's, sharing its port. Both route `'upgrade'` events by path to a
  * `noServer` WebSocketServer, so the two modes behave the same.
  */
-import { ErrorCode, ProjError, type Link, type Listener, tlsHandshake, hasServerIdentity } from '@proj/core';
+import { ErrorCode, ProjError, formatAddress, type Link, type Listener, tlsHandshake, hasServerIdentity } from '@proj/core';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -20,12 +20,6 @@ export interface WsConfig {
   perMessageDeflate: boolean | PerMessageDeflateOptions;
   highWaterMark: number;
   heartbeat: number;
-}
-
-/** `[::1]:8080` for IPv6, `127.0.0.1:8080` otherwise. */
-export function formatAddress(host: string | undefined, port: number | undefined): string {
-  const h = host ?? 'unknown';
-  return `${h.includes(':') ? `[${h}]` : h}:${port ?? 0}`;
 }
 
 /** The ws URL of a listening http server, or `''` while it does not listen on a port. */

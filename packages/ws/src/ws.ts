@@ -1,13 +1,13 @@
 /**
  * `ws({ port })`, `ws({ server, path })`, `ws({ url })`: the WebSocket transport for Node, on `ws`.
  */
-import { DEFAULT_MAX_LINE_BYTES, ErrorCode, ProjError, checkNumber, type Link, type Listener, type Transport } from '@proj/core';
+import { DEFAULT_MAX_LINE_BYTES, ErrorCode, ProjError, checkNumber, formatAddress, type Link, type Listener, type Transport } from '@proj/core';
 import type http from 'node:http';
 import https from 'node:https';
 import type { PerMessageDeflateOptions } from 'ws';
 import { secureContextOf, type TlsOptions } from './tls-options.js';
 import { dialUrl, type DialTls } from './ws-dial.js';
-import { formatAddress, listenAttached, listenStandalone, serverUrl, type WsConfig } from './ws-listen.js';
+import { listenAttached, listenStandalone, serverUrl, type WsConfig } from './ws-listen.js';
 
 /**
  * Options of {@link ws}. Give one of `port` (standalone server, or dial `ws://host:port/path`),
