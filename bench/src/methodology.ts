@@ -27,8 +27,10 @@ export const METHODOLOGY = `## How these numbers are made
   (200 connections opened and closed) precedes the baseline, so one-time costs are not divided by
   N; RSS and heap are read after forced full GCs. *default V8 heap* is the issue's definition, but
   V8's young generation grows with the accept burst and stays resident, adding KiB per connection
-  at random; *young gen pinned to 1 MiB* (\`--min/max-semi-space-size=1\`) shows what connections
-  retain. Targets are judged on the first.
+  at random (each row shows the young generation held); *young gen pinned to 1 MiB*
+  (\`--min/max-semi-space-size=1\`) shows what connections retain. Targets are judged on the
+  first. What one connection keeps alive, object type by object type:
+  \`node --expose-gc --import tsx bench/src/heap-census.ts proj-tcp\` (or \`raw-net\`, \`bare-ws\`, \`proj-ws\`).
 - **Reconnect.** An @proj client (defaults) and a bare reconnect-core client (fibonacci from
   50 ms, 10 s cap) run side by side against one TCP server process that is stopped (listener
   closed, connections destroyed) and restarted after each outage of the schedule.

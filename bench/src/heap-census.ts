@@ -1,0 +1,98 @@
+/**
+ * Heap census: what one idle connection keeps alive, object type by object type. Not part of the
+ * benchmark run; the tool behind the "memory per idle connection" row's changes.
+ *
+ *   node --expose-gc --import tsx bench/src/heap-census.ts proj-tcp [connections]
+ *
+ * Starts a memory-benchmark server of the given kind (`raw-net`, `proj-tcp`, `bare-ws`,
+ * `proj-ws`) in this process, opens `connections` (default 2000) idle connections from a child
+ * process, and takes a V8 heap snapshot before and after. Prints, per object type (constructor
+ * name, or the kind of string/array/code), the count and bytes each connection added, largest
+ * first. Snapshots are written under the temp directory and deleted.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BenchChild } from './child-process.js';
+import { MEMORY_KINDS, type MemoryKind } from './memory-kinds.js';
+import { startMemoryServer } from './memory-servers.js';
+
+interface Snapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+  nodes: number[];
+  strings: string[];
+}
+
+/** Object types folded into one line each, however their instances are named. */
+const FOLDED = new Set(['string', 'concatenated string', 'sliced string', 'number', 'code']);
+
+/** Count and self size per object type in a heap snapshot file. */
+function census(file: string): Map<string, { count: number; bytes: number }> {
+  const snap = JSON.parse(fs.readFileSync(file, 'utf8')) as Snapshot;
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [number, number, number];
+  const byType = new Map<string, { count: number; bytes: number }>();
+  for (let i = 0; i < snap.nodes.length; i += fields.length) {
+    const type = types[snap.nodes[i + typeAt]!]!;
+    const key = FOLDED.has(type) ? type : `${type} ${snap.strings[snap.nodes[i + nameAt]!]!.slice(0, 60)}`;
+    const entry = byType.get(key) ?? { count: 0, bytes: 0 };
+    entry.count++;
+    entry.bytes += snap.nodes[i + sizeAt]!;
+    byType.set(key, entry);
+  }
+  return byType;
+}
+
+async function snapshotCensus(name: string): Promise<Map<string, { count: number; bytes: number }>> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('heap-census needs node --expose-gc');
+  gc();
+  await sleep(50);
+  gc();
+  const file = v8.writeHeapSnapshot(path.join(os.tmpdir(), `proj-heap-census-${process.pid}-${name}.heapsnapshot`));
+  try {
+    return census(file);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+const [kindArg, countArg] = process.argv.slice(2);
+if (!(MEMORY_KINDS as readonly string[]).includes(kindArg ?? '')) {
+  throw new Error(`usage: node --expose-gc --import tsx bench/src/heap-census.ts <${MEMORY_KINDS.join('|')}> [connections]`);
+}
+const kind = kindArg as MemoryKind;
+const connections = Number(countArg ?? 2000);
+const held = await startMemoryServer(kind);
+const client = await BenchChild.start('census client', new URL('./memory-client.ts', import.meta.url), { openFiles: connections + 256 });
+try {
+  const protocol = kind.endsWith('ws') ? 'ws' : 'tcp';
+  const open = (n: number): Promise<unknown> => client.request({ op: 'open', protocol, port: held.port, connections: n, concurrency: 200, timeoutMs: 120_000 }, 125_000);
+  const until = async (n: number): Promise<void> => {
+    for (const deadline = Date.now() + 30_000; held.count() !== n; await sleep(20)) {
+      if (Date.now() > deadline) throw new Error(`${held.count()} connections held, waited for ${n}`);
+    }
+  };
+  // A warm-up first, so that one-time costs (compiled code, lazily loaded modules) are in both snapshots.
+  await open(200);
+  await until(200);
+  await client.request({ op: 'closeAll' });
+  await until(0);
+  const before = await snapshotCensus('before');
+  await open(connections);
+  await until(connections);
+  const after = await snapshotCensus('after');
+  const rows = [...after]
+    .map(([type, { count, bytes }]) => ({ type, count: (count - (before.get(type)?.count ?? 0)) / connections, bytes: (bytes - (before.get(type)?.bytes ?? 0)) / connections }))
+    .filter((row) => row.bytes >= 8)
+    .sort((a, b) => b.bytes - a.bytes);
+  const total = rows.reduce((sum, row) => sum + row.bytes, 0);
+  process.stdout.write(`${kind}: ${connections} idle connections, ${total.toFixed(0)} B of heap objects per connection (types adding >= 8 B)\n`);
+  for (const row of rows) process.stdout.write(`${row.bytes.toFixed(0).padStart(7)} B  ${row.count.toFixed(2).padStart(6)} x  ${row.type}\n`);
+} finally {
+  await client.stop();
+  process.exit(0);
+}
