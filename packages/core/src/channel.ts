@@ -85,7 +85,6 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   // The queue and the in-flight tracker are made by the first send: a connection that has never
   // been written to holds neither (~150 B, bench "memory per idle connection").
   #queue: SendQueue | undefined;
-
   #inflight: Inflight | undefined;
   /** Only when heartbeatInterval or heartbeatTimeout is set: most channels never need one. */
   readonly #heartbeat: Heartbeat | undefined;
