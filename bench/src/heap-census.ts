@@ -17,7 +17,7 @@ import v8 from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchChild } from './child-process.js';
 import { MEMORY_KINDS, type MemoryKind } from './memory-kinds.js';
-import { startMemoryServer } from './memory-servers.js';
+import { heldExactly, startMemoryServer } from './memory-servers.js';
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
@@ -71,11 +71,7 @@ const client = await BenchChild.start('census client', new URL('./memory-client.
 try {
   const protocol = kind.endsWith('ws') ? 'ws' : 'tcp';
   const open = (n: number): Promise<unknown> => client.request({ op: 'open', protocol, port: held.port, connections: n, concurrency: 200, timeoutMs: 120_000 }, 125_000);
-  const until = async (n: number): Promise<void> => {
-    for (const deadline = Date.now() + 30_000; held.count() !== n; await sleep(20)) {
-      if (Date.now() > deadline) throw new Error(`${held.count()} connections held, waited for ${n}`);
-    }
-  };
+  const until = (n: number): Promise<number> => heldExactly(held, n, 30_000);
   // A warm-up first, so that one-time costs (compiled code, lazily loaded modules) are in both snapshots.
   await open(200);
   await until(200);

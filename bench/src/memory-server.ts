@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { childArgs, serveParent } from './child-ipc.js';
 import { MEMORY_KINDS, type MemoryKind, type MemorySnapshot } from './memory-kinds.js';
-import { startMemoryServer } from './memory-servers.js';
+import { heldExactly, startMemoryServer } from './memory-servers.js';
 
 /** Full collections until the heap stops shrinking (at most 5), with pauses for the allocator to return pages. */
 async function settle(): Promise<void> {
@@ -40,13 +40,7 @@ serveParent(async (body) => {
       const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
       return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, newSpace, connections: held.count() } satisfies MemorySnapshot;
     }
-    case 'await': {
-      const deadline = Date.now() + request.timeoutMs;
-      while (held.count() !== request.connections) {
-        if (Date.now() > deadline) throw new Error(`${held.count()} connections held, waited for ${request.connections}`);
-        await sleep(20);
-      }
-      return held.count();
-    }
+    case 'await':
+      return heldExactly(held, request.connections, request.timeoutMs);
   }
 });

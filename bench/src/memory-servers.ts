@@ -7,6 +7,7 @@ import { serve } from '@proj/core';
 import { tcp } from '@proj/tcp';
 import { ws } from '@proj/ws';
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { MemoryKind } from './memory-kinds.js';
 
@@ -55,4 +56,14 @@ async function proj(kind: 'proj-tcp' | 'proj-ws'): Promise<Held> {
 /** Starts a server of `kind` on 127.0.0.1, port 0. */
 export function startMemoryServer(kind: MemoryKind): Promise<Held> {
   return kind === 'raw-net' ? rawNet() : kind === 'bare-ws' ? bareWs() : proj(kind);
+}
+
+/** Resolves once `held` holds exactly `connections` connections; rejects after `timeoutMs`. */
+export async function heldExactly(held: Held, connections: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (held.count() !== connections) {
+    if (Date.now() > deadline) throw new Error(`${held.count()} connections held, waited for ${connections}`);
+    await sleep(20);
+  }
+  return held.count();
 }
