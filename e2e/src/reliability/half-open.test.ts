@@ -14,9 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { connect, serve, ErrorCode, type Client, type ClientOptions, type DisconnectInfo, type ServeOptions, type Server, type Transport } from '@proj/core';
 import { tcp } from '@proj/tcp';
 import { ws } from '@proj/ws';
-import { nextEvent, until } from '@proj/testing';
+import { nextEvent, until, within } from '@proj/testing';
 import { blackholeProxy, type BlackholeProxy } from './blackhole-proxy.js';
-import { within } from './deadline.js';
 import { report } from './figures.js';
 
 const INTERVAL = 100;

@@ -10,6 +10,10 @@ import type { Link, LinkCloseInfo, LinkHandlers } from './transport.js';
 export interface DuplexLike {
   readonly destroyed: boolean;
   readonly writableLength: number;
+  /** `end()` was called. */
+  readonly writableEnded: boolean;
+  /** The end completed: the FIN went out. */
+  readonly writableFinished: boolean;
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean;
   end(): unknown;
   destroy(): unknown;
@@ -32,7 +36,8 @@ export interface DuplexLinkOptions {
   /**
    * Abrupt close that the peer can tell from a graceful one, e.g. `() => socket.resetAndDestroy()`
    * (TCP RST). Called with the stream, so one shared function can serve every link instead of a
-   * closure per connection. @default the stream's `destroy()`
+   * closure per connection. Not called while an `end()` is still pending: the stream's
+   * `destroy()` closes it then (see {@link DuplexLink.destroy}). @default the stream's `destroy()`
    */
   abort?: (stream: DuplexLike) => void;
   /** What the handshake established (TLS: `{ authorized, peerCertificate, … }`), exposed as `Link.handshake`. */
@@ -112,10 +117,15 @@ export class DuplexLink implements Link {
     this.#stream.end();
   }
 
+  /**
+   * Closes abruptly through `abort` (TCP: an RST). After an `end()` whose FIN is still pending the
+   * stream is destroyed without it: libuv refuses an RST then (`uv_tcp_close_reset`: EINVAL) and
+   * Node, which has already let go of the handle, would never close it nor emit 'close'.
+   */
   destroy(): void {
     const stream = this.#stream;
     if (stream.destroyed) return;
-    if (this.#abort === undefined) stream.destroy();
+    if (this.#abort === undefined || (stream.writableEnded && !stream.writableFinished)) stream.destroy();
     else this.#abort(stream);
   }
 

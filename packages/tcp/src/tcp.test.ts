@@ -1,4 +1,4 @@
-import { recordLink } from '@proj/testing';
+import { recordLink, within } from '@proj/testing';
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { ErrorCode, type Link } from '@proj/core';
@@ -80,6 +80,22 @@ describe('tcp()', () => {
     expect(info.graceful).toBe(false);
     expect(info.error).toMatchObject({ code: ErrorCode.CONNECTION_RESET, cause: { code: 'ECONNRESET' } });
     await listener.close();
+  });
+
+  it('closes on destroy() right after end(), both ends, though no RST can follow a pending FIN', async () => {
+    // libuv refuses the RST while a shutdown is pending (uv_tcp_close_reset: EINVAL) and Node
+    // then never closes the handle: the link would stay open forever (server.close({ grace: 0 })).
+    const links: Link[] = [];
+    const listener = await listenRaw((link) => links.push(link));
+    const client = await tcp({ port: listener.port! }).dial();
+    const clientSide = recordLink(client);
+    await until(() => links.length === 1);
+    const serverSide = recordLink(links[0]!);
+    links[0]!.end();
+    links[0]!.destroy();
+    expect(await within(serverSide.closed, 5000, 'the destroyed link closing')).toMatchObject({ graceful: true });
+    expect(await within(clientSide.closed, 5000, 'the remote end closing')).toMatchObject({ graceful: true });
+    await within(listener.close(), 5000, 'listener.close()');
   });
 
   it('returns false from write() under backpressure and calls onDrain', async () => {

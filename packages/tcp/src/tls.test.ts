@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import { ErrorCode, connect, serve, type Link, type Listener } from '@proj/core';
 import { tcp, type TlsOptions } from './index.js';
-import { clientTlsOf, serverTlsOf, testPki, type TestPki, recordLink } from '@proj/testing';
+import { clientTlsOf, serverTlsOf, testPki, type TestPki, recordLink, within } from '@proj/testing';
 
 let pki: TestPki;
 
@@ -151,6 +151,18 @@ describe('tcp({ tls })', () => {
     second.clientLink.destroy();
     expect(await second.fromClient.closed).toMatchObject({ graceful: false, error: { code: ErrorCode.CONNECTION_RESET, cause: { code: 'ECONNRESET' } } });
     await second.listener.close();
+  });
+
+  it('closes on destroy() right after end(), either side (no RST can follow a pending close_notify and FIN)', async () => {
+    for (const side of ['serverLink', 'clientLink'] as const) {
+      const pair = await linkedPair(serverTls(), clientTls());
+      pair[side].end();
+      pair[side].destroy();
+      const [own, remote] = side === 'serverLink' ? [pair.fromClient, pair.fromServer] : [pair.fromServer, pair.fromClient];
+      await within(own.closed, 5000, `the destroyed ${side} closing`);
+      await within(remote.closed, 5000, `the remote of ${side} closing`);
+      await within(pair.listener.close(), 5000, 'listener.close()');
+    }
   });
 
   it('times out a server that never answers the TLS handshake, and aborts a pending one', async () => {

@@ -40,6 +40,22 @@ export async function until(predicate: () => boolean, ms = 10_000, what = 'condi
 }
 
 /**
+ * Resolves or rejects as `promise` does, or rejects after `ms` naming `what`: a close() that never
+ * finishes fails with its name instead of an anonymous test timeout.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * A loopback port that was free a moment ago: lets a client start before its server exists.
  * Drawn at random below the kernel's ephemeral range (32768+ on Linux), where outgoing
  * connections and port-0 listeners of other test processes never land, then checked bindable.
