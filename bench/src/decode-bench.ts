@@ -44,9 +44,20 @@ async function timed(corpus: Corpus, decode: () => number | Promise<number>): Pr
   return values / seconds;
 }
 
-function reference(corpus: Corpus): number {
+/**
+ * The reference's input, made anew (untimed) before each of its trials: flat strings allocated
+ * together, as a splitter hands them over. `corpus.lines` themselves are `JSON.stringify` output,
+ * which V8 may keep as unflattened cons strings, and whose place in the heap drifts with every
+ * collection the other contenders cause: timed over them, the reference's own throughput moved
+ * 2x between two cases of one run.
+ */
+function freshLines(corpus: Corpus): string[] {
+  return corpus.lines.map((line) => Buffer.from(line, 'utf8').toString('utf8'));
+}
+
+function reference(lines: readonly string[]): number {
   let values = 0;
-  for (const line of corpus.lines) {
+  for (const line of lines) {
     JSON.parse(line);
     values++;
   }
@@ -85,7 +96,7 @@ export async function decodeBench(config: BenchConfig, log: (line: string) => vo
       const chunks = chunk(corpus.bytes, size);
       const label = `${shape === 'small' ? `small msgs (~${Math.round(corpus.meanLineBytes)} B)` : `~1 KiB msgs (~${Math.round(corpus.meanLineBytes)} B)`}, ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`} chunks`;
       const trials: Trial<number>[] = [
-        { id: 'reference', run: () => timed(corpus, () => reference(corpus)) },
+        { id: 'reference', run: () => { const lines = freshLines(corpus); return timed(corpus, () => reference(lines)); } },
         { id: 'proj', run: () => timed(corpus, () => projDecoder(chunks)) },
         { id: 'projStream', run: () => timed(corpus, () => throughStream(projParse(), chunks)) },
         { id: 'ndjson', run: () => timed(corpus, () => throughStream(ndjson.parse(), chunks)) },

@@ -9,12 +9,16 @@ export const METHODOLOGY = `## How these numbers are made
   \`{"type":"tick","good":1234,"seq":N}\`; ~1 KiB nested orders with non-ASCII text), cut into
   64 KiB and 1 KiB views at arbitrary byte offsets (inside multi-byte characters too). Stream
   contenders are fed with backpressure honoured and timed until \`end\`. The decode reference
-  starts from strings, so it skips UTF-8 decoding; for the ~1 KiB non-ASCII corpus
+  starts from strings, made afresh (untimed) before each of its trials: flat strings allocated
+  together, as a splitter hands them over. Timed over the corpus's own \`JSON.stringify\` output
+  (cons strings, moved around by every collection the other contenders cause), the reference's
+  throughput differed 2× between two cases of one run. It skips UTF-8 decoding; for the ~1 KiB non-ASCII corpus
   \`Buffer#toString\` alone costs about half of what \`JSON.parse\` does on Node 20 (3 ns per byte).
   @proj decodes long non-ASCII windows with ICU instead (\`buffer.transcode\`, 0.5 ns per byte plus
   ~2 µs per call, from 2 KiB; ICU's converter behind a streaming \`TextDecoder\`, 1.9 µs per
   1 KiB, from 128 B). At 1 KiB chunks every ~949 B message straddles two chunks and needs a decode
-  call of its own: about 1.9 µs next to ~5 µs of \`JSON.parse\`, so 0.73× of that reference at best.
+  call of its own: 1.9–2.6 µs next to 5–7.3 µs of \`JSON.parse\` (two machines), so about 0.73× of
+  that reference at best.
 - **Transport.** One echo-server process and one client process per contender, on 127.0.0.1 or a
   unix socket under the temp directory, started afresh for every round and warmed up first (a
   process's JIT outcome lasts its life: one pair per run made whole runs differ). Every server
