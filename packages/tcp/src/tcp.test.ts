@@ -1,4 +1,4 @@
-import { recordLink, within } from '@proj/testing';
+import { recordLink, until, within } from '@proj/testing';
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { ErrorCode, type Link } from '@proj/core';
@@ -6,6 +6,17 @@ import { tcp } from './index.js';
 
 function listenRaw(onLink: (link: Link) => void = () => {}) {
   return tcp({ port: 0 }).listen(onLink);
+}
+
+/** A listener and one dialled connection, both ends recorded once the server has accepted it. */
+async function acceptedPair() {
+  const links: Link[] = [];
+  const listener = await listenRaw((link) => links.push(link));
+  const client = await tcp({ port: listener.port! }).dial();
+  const clientSide = recordLink(client);
+  await until(() => links.length === 1);
+  const serverLink = links[0]!;
+  return { listener, serverLink, serverSide: recordLink(serverLink), clientSide };
 }
 
 describe('tcp()', () => {
@@ -69,13 +80,8 @@ describe('tcp()', () => {
   });
 
   it('sends an RST on destroy(), which the peer sees as PROJ_ERR_CONNECTION_RESET', async () => {
-    const links: Link[] = [];
-    const listener = await listenRaw((link) => links.push(link));
-    const client = await tcp({ port: listener.port! }).dial();
-    const clientSide = recordLink(client);
-    await until(() => links.length === 1);
-    recordLink(links[0]!);
-    links[0]!.destroy();
+    const { listener, serverLink, clientSide } = await acceptedPair();
+    serverLink.destroy();
     const info = await clientSide.closed;
     expect(info.graceful).toBe(false);
     expect(info.error).toMatchObject({ code: ErrorCode.CONNECTION_RESET, cause: { code: 'ECONNRESET' } });
@@ -85,14 +91,9 @@ describe('tcp()', () => {
   it('closes on destroy() right after end(), both ends, though no RST can follow a pending FIN', async () => {
     // libuv refuses the RST while a shutdown is pending (uv_tcp_close_reset: EINVAL) and Node
     // then never closes the handle: the link would stay open forever (server.close({ grace: 0 })).
-    const links: Link[] = [];
-    const listener = await listenRaw((link) => links.push(link));
-    const client = await tcp({ port: listener.port! }).dial();
-    const clientSide = recordLink(client);
-    await until(() => links.length === 1);
-    const serverSide = recordLink(links[0]!);
-    links[0]!.end();
-    links[0]!.destroy();
+    const { listener, serverLink, serverSide, clientSide } = await acceptedPair();
+    serverLink.end();
+    serverLink.destroy();
     expect(await within(serverSide.closed, 5000, 'the destroyed link closing')).toMatchObject({ graceful: true });
     expect(await within(clientSide.closed, 5000, 'the remote end closing')).toMatchObject({ graceful: true });
     await within(listener.close(), 5000, 'listener.close()');
@@ -121,26 +122,13 @@ describe('tcp()', () => {
   });
 
   it('close() on the listener resolves once accepted links are gone', async () => {
-    const links: Link[] = [];
-    const listener = await listenRaw((link) => links.push(link));
-    const client = await tcp({ port: listener.port! }).dial();
-    recordLink(client);
-    await until(() => links.length === 1);
-    recordLink(links[0]!);
+    const { listener, serverLink } = await acceptedPair();
     let closed = false;
     const closing = listener.close().then(() => (closed = true));
     await new Promise((r) => setImmediate(r));
     expect(closed).toBe(false);
-    links[0]!.destroy();
+    serverLink.destroy();
     await closing;
     expect(closed).toBe(true);
   });
 });
-
-async function until(predicate: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import { ErrorCode, connect, serve, type Link, type Listener } from '@proj/core';
 import { tcp, type TlsOptions } from './index.js';
-import { clientTlsOf, serverTlsOf, testPki, type TestPki, recordLink, within } from '@proj/testing';
+import { clientTlsOf, serverTlsOf, testPki, type TestPki, recordLink, until, within } from '@proj/testing';
 
 let pki: TestPki;
 
@@ -185,11 +185,3 @@ describe('tcp({ tls })', () => {
     await new Promise((resolve) => silent.close(resolve));
   });
 });
-
-async function until(predicate: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}

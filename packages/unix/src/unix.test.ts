@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import nodePath from 'node:path';
 import { ErrorCode, connect, serve, type Link, type Listener } from '@proj/core';
-import { recordLink } from '@proj/testing';
+import { recordLink, until } from '@proj/testing';
 import { unix } from './index.js';
 
 const LIMIT = process.platform === 'linux' ? 107 : 103;
@@ -239,11 +239,3 @@ describe('unix()', () => {
     expect(server.address).toBe(`unix:${path}`);
   });
 });
-
-async function until(predicate: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
