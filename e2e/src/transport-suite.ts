@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, afterEach } from 'vitest';
 import { connect, serve, ErrorCode, type Client, type Server, type Transport, type Link } from '@proj/core';
-import { liveHandles, nextEvent, until } from '@proj/testing';
+import { expectNothingLeft, leakCheck, liveHandles, nextEvent, until } from '@proj/testing';
 
 /** Makes endpoints for one transport. */
 export interface TransportFactory {
@@ -306,7 +306,7 @@ export function transportSuite(factory: TransportFactory): void {
       // Earlier tests' servers may still be releasing their handles: start from a settled baseline.
       const servers = (): number => Object.entries(liveHandles()).reduce((n, [type, count]) => (type.includes('Server') ? n + count : n), 0);
       await until(() => servers() === 0, 5000, 'earlier servers to release their handles');
-      const before = liveHandles();
+      const check = leakCheck();
       const t = await factory.endpoint();
       const server = await serve(t, (msg, peer) => void peer.send(msg), { idleTimeout: 60_000 });
       const client = connect(t, { reconnect: fast, healthyAfter: 60_000 });
@@ -315,7 +315,7 @@ export function transportSuite(factory: TransportFactory): void {
       await reply;
       await client.end();
       await server.close();
-      await until(() => JSON.stringify(liveHandles()) === JSON.stringify(before), 5000, `handles back to ${JSON.stringify(before)}, now ${JSON.stringify(liveHandles())}`);
+      await expectNothingLeft(check);
     });
   });
 }

@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { tcp } from '@proj/tcp';
 import { ws } from '@proj/ws';
-import { liveHandles, nextEvent, until } from '@proj/testing';
+import { expectNothingLeft, leakCheck, nextEvent, until } from '@proj/testing';
 import { startChatServer, type ChatServer } from './chat-server.js';
 import { TRANSPORTS } from './transport-args.js';
-import { nothingLeftSince, rawLines, startRoom, user } from './test-helpers.js';
+import { rawLines, startRoom, user } from './test-helpers.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -15,7 +15,7 @@ const closeLater = (chat: ChatServer): ChatServer => (cleanups.push(() => chat.c
 
 describe.each(TRANSPORTS)('chat over %s', (kind) => {
   it('lets two users chat; a broadcast skips its sender; leaving is announced; nothing stays open', async () => {
-    const before = liveHandles();
+    const check = leakCheck();
     const { chat, dial } = await startRoom(kind);
     const alice = user(dial(), 'alice');
     await nextEvent(alice.chat, 'welcome');
@@ -37,7 +37,7 @@ describe.each(TRANSPORTS)('chat over %s', (kind) => {
     expect(chat.room.users).toEqual(['alice']);
     await alice.chat.end();
     await chat.close();
-    await until(() => nothingLeftSince(before), 5000, `sockets, servers and timers back to ${JSON.stringify(before)}`);
+    await expectNothingLeft(check);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Transport } from '@proj/core';
 import { tcp } from '@proj/tcp';
 import { unix } from '@proj/unix';
 import { ws } from '@proj/ws';
-import { liveHandles, until } from '@proj/testing';
+import { until } from '@proj/testing';
 import { ChatClient } from './chat-client.js';
 import { startChatServer, type ChatServer, type ChatServerOptions } from './chat-server.js';
 import type { TransportName } from './transport-args.js';
@@ -67,10 +67,4 @@ export function rawLinesOf(target: { port: number } | { path: string }): Promise
     socket.once('error', reject);
     socket.once('connect', () => resolve({ ...rawLines(socket), socket }));
   });
-}
-
-/** No more sockets, servers or timers than in `before` (the test runner's own may have gone meanwhile). */
-export function nothingLeftSince(before: Record<string, number>): boolean {
-  const now = liveHandles();
-  return Object.keys({ ...before, ...now }).every((type) => (now[type] ?? 0) <= (before[type] ?? 0));
 }

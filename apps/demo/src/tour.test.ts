@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
-import { liveHandles, until } from '@proj/testing';
+import { expectNothingLeft, leakCheck } from '@proj/testing';
 import { printSummary } from './summary.js';
 import { timeline } from './timeline.js';
 import { runTour } from './tour.js';
-
-/** No more sockets, servers or timers than in `before` (vitest's own may have gone meanwhile). */
-function nothingLeftSince(before: Record<string, number>): boolean {
-  const now = liveHandles();
-  return Object.keys({ ...before, ...now }).every((type) => (now[type] ?? 0) <= (before[type] ?? 0));
-}
 
 /** A timeline into a string, without colours. */
 function capture(): { log: ReturnType<typeof timeline>; text: () => string } {
@@ -20,7 +14,7 @@ function capture(): { log: ReturnType<typeof timeline>; text: () => string } {
 
 describe('runTour', () => {
   it('runs every step over tcp, unix and ws, loses nothing, and leaves nothing open', { timeout: 30_000 }, async () => {
-    const before = liveHandles();
+    const check = leakCheck();
     const { log, text } = capture();
     const summary = await runTour({ transports: ['tcp', 'unix', 'ws'], log, clearAfter: 500, burst: 50 });
     printSummary(summary, log);
@@ -39,7 +33,7 @@ describe('runTour', () => {
     expect(out).toContain('PROJ_ERR_LINE_TOO_LONG');
     expect(out).toContain('✓ nothing lost');
     expect(out).not.toMatch(/\x1b\[/); // plain when not on a terminal
-    await until(() => nothingLeftSince(before), 5000, `sockets, servers and timers back to ${JSON.stringify(before)}; now ${JSON.stringify(liveHandles())}`);
+    await expectNothingLeft(check);
   });
 
   it('runs one transport on its own', { timeout: 30_000 }, async () => {

@@ -76,15 +76,6 @@ function bindable(port: number): Promise<boolean> {
   });
 }
 
-/** Handles that would keep a process alive (sockets, servers, pipes, timers), counted by type. Transient `Immediate`s are left out. */
-export function liveHandles(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const type of process.getActiveResourcesInfo()) {
-    if (/^(TCP|Pipe|Timeout)/.test(type)) counts[type] = (counts[type] ?? 0) + 1;
-  }
-  return counts;
-}
-
 /** Collects every `message` of a channel-like emitter. */
 export function collect(emitter: { on(event: 'message', fn: (value: unknown) => void): unknown }): unknown[] {
   const out: unknown[] = [];
@@ -92,6 +83,7 @@ export function collect(emitter: { on(event: 'message', fn: (value: unknown) => 
   return out;
 }
 export * from './certs.js';
+export * from './leak-check.js';
 
 /** The close information a link reports (structural copy of core's `LinkCloseInfo`). */
 export interface RecordedClose {
