@@ -9,6 +9,8 @@ import type { Link, LinkCloseInfo, LinkHandlers } from './transport.js';
 /** The members of a `net.Socket` the link uses. */
 export interface DuplexLike {
   readonly destroyed: boolean;
+  /** False once the stream was destroyed, errored or ended: a write would fail. */
+  readonly writable: boolean;
   readonly writableLength: number;
   /** `end()` was called. */
   readonly writableEnded: boolean;
@@ -42,6 +44,13 @@ export interface DuplexLinkOptions {
   abort?: (stream: DuplexLike) => void;
   /** What the handshake established (TLS: `{ authorized, peerCertificate, … }`), exposed as `Link.handshake`. */
   handshake?: Readonly<Record<string, unknown>>;
+  /**
+   * The stream hands a write to the kernel inside `write()` whenever the kernel has room, as a
+   * plain `net.Socket` does (a `tls.TLSSocket` does not: it encrypts and writes later). Such a
+   * write is then confirmed at once, without a callback through Node's after-write tick.
+   * @default false
+   */
+  syncWrites?: boolean;
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
@@ -62,6 +71,7 @@ export class DuplexLink implements Link {
   readonly handshake: Readonly<Record<string, unknown>> | undefined;
   readonly #stream: DuplexLike;
   readonly #abort: ((stream: DuplexLike) => void) | undefined;
+  readonly #syncWrites: boolean;
   #handlers: LinkHandlers | undefined;
   #error: ProjError | undefined;
   #closedInfo: LinkCloseInfo | undefined;
@@ -72,6 +82,7 @@ export class DuplexLink implements Link {
     this.remoteAddress = options.remoteAddress;
     this.handshake = options.handshake;
     this.#abort = options.abort;
+    this.#syncWrites = options.syncWrites ?? false;
     (stream as Carrier)[kLink] = this;
     // Listen for errors and close from the start: a reset before attach() must not crash.
     // `on`, not `once`, for 'close' (emitted once): `once` costs a wrapper object and a bound
@@ -98,19 +109,37 @@ export class DuplexLink implements Link {
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean {
     const stream = this.#stream;
     if (callback === undefined) return stream.write(chunk);
+    if (this.#syncWrites && stream.writableLength === 0 && stream.writable) {
+      // Nothing ahead of it: Node offers it to the kernel now. Taken whole (the stream's length is
+      // back to 0 and no error was recorded), it has left: confirm it here, and give Node no
+      // callback, which spares its after-write tick.
+      const written = stream.write(chunk);
+      if (stream.writableLength === 0 && stream.writable) {
+        callback();
+        return written;
+      }
+      // The kernel took part of it, or none: an empty write queued behind it completes once it has gone.
+      stream.write('', (error) => DuplexLink.#settle(this, error, false, callback));
+      return written;
+    }
     const before = stream.writableLength;
     let handedOver = false;
-    const written = stream.write(chunk, (error) => {
-      // Node completes the write still in progress with success when the stream is destroyed
-      // (stream_base_commons onWriteComplete: `if (stream.destroyed) this.callback(null)`), though the
-      // kernel never took the bytes: confirmed only if it left inside write() or while the stream lived.
-      if ((error === undefined || error === null) && !handedOver && stream.destroyed) {
-        callback(new ProjError(ErrorCode.TRANSPORT, `write to ${this.remoteAddress} interrupted: the stream was destroyed first`));
-      } else callback(error);
-    });
+    const written = stream.write(chunk, (error) => DuplexLink.#settle(this, error, handedOver, callback));
     // Back to the same writableLength: the kernel took it synchronously (the callback is only deferred).
     handedOver = stream.writableLength === before;
     return written;
+  }
+
+  /**
+   * Reports a write's outcome. Node completes the write still in progress with success when the
+   * stream is destroyed (stream_base_commons onWriteComplete: `if (stream.destroyed)
+   * this.callback(null)`), though the kernel never took the bytes: confirmed only if it left
+   * inside write() or while the stream lived.
+   */
+  static #settle(link: DuplexLink, error: Error | null | undefined, handedOver: boolean, callback: (error?: Error | null) => void): void {
+    if ((error === undefined || error === null) && !handedOver && link.#stream.destroyed) {
+      callback(new ProjError(ErrorCode.TRANSPORT, `write to ${link.remoteAddress} interrupted: the stream was destroyed first`));
+    } else callback(error);
   }
 
   end(): void {

@@ -4,36 +4,52 @@
  */
 import type { Batch } from './send-queue.js';
 
-interface InflightBatch extends Batch {
-  confirmed: boolean;
-}
-
 /** No batch in flight: an idle connection holds no array of its own (bench "memory per idle connection"). */
-const NONE: InflightBatch[] = Object.freeze([]) as unknown as InflightBatch[];
+const NONE: Batch[] = Object.freeze([]) as unknown as Batch[];
 
+type WriteCallback = (error?: Error | null) => void;
+
+/**
+ * A link confirms its writes in order (`Link.write`: callbacks run in write order), so a success
+ * always confirms the oldest batch still in flight, and one callback serves every write to a link:
+ * no closure and no entry object per write (bench "tcp RTT"). A callback may run synchronously,
+ * inside `Link.write()`: the batch is tracked before the write starts.
+ */
 export class Inflight {
-  #batches: InflightBatch[] = NONE;
+  #batches: Batch[] = NONE;
+  /** The callback of the current link's writes, made by its first write. */
+  #onWritten: WriteCallback | undefined;
 
-  /** Tracks a batch; returns the write callback to hand to `Link.write`. */
-  track(batch: Batch): (error?: Error | null) => void {
-    // Not `{ ...batch, confirmed: false }`: V8 takes a slow path for a spread followed by a new
-    // property (~0.9 µs here), which was a tenth of a loopback round trip (bench/RESULTS.md).
-    const entry: InflightBatch = { data: batch.data, bytes: batch.bytes, messages: batch.messages, confirmed: false };
-    if (this.#batches === NONE) this.#batches = [];
-    const batches = this.#batches;
-    batches.push(entry);
-    return (error) => {
-      // An error leaves the batch unconfirmed: `takeUnconfirmed()` hands it back at close.
-      if (error !== undefined && error !== null) return;
-      entry.confirmed = true;
-      while (batches.length > 0 && batches[0]!.confirmed) batches.shift();
-    };
+  /** Tracks a batch about to be written; returns the callback to hand to `Link.write`. */
+  track(batch: Batch): WriteCallback {
+    if (this.#onWritten === undefined) {
+      const batches: Batch[] = [];
+      this.#batches = batches;
+      this.#onWritten = confirmer(batches);
+    }
+    this.#batches.push(batch);
+    return this.#onWritten;
   }
 
   /** Everything not confirmed, oldest first; starts afresh for the next link. */
   takeUnconfirmed(): Batch[] {
-    const unconfirmed = this.#batches.filter((b) => !b.confirmed).map(({ data, bytes, messages }) => ({ data, bytes, messages }));
+    const unconfirmed = this.#batches;
     this.#batches = NONE;
-    return unconfirmed;
+    // A late callback of the dead link reaches the array it captured, never the next link's.
+    this.#onWritten = undefined;
+    return unconfirmed === NONE ? [] : unconfirmed.slice();
   }
+}
+
+/**
+ * The write callback of one link's batches. The first error ends confirmations: the link failed,
+ * the write it reports never left, and nothing written after it can have left either.
+ */
+function confirmer(batches: Batch[]): WriteCallback {
+  let failed = false;
+  return (error) => {
+    if (failed) return;
+    if (error !== undefined && error !== null) failed = true;
+    else batches.shift();
+  };
 }

@@ -121,6 +121,62 @@ describe('tcp()', () => {
     await new Promise((r) => raw.close(r));
   });
 
+  it('confirms a write the kernel took at once inside write(), without waiting for a tick', async () => {
+    const { listener, serverLink, clientSide } = await acceptedPair();
+    const outcomes: unknown[] = [];
+    serverLink.write('one\n', (error) => outcomes.push(error ?? 'sent'));
+    expect(outcomes).toEqual(['sent']);
+    serverLink.write('two\n', (error) => outcomes.push(error ?? 'sent'));
+    expect(outcomes).toEqual(['sent', 'sent']);
+    await until(() => clientSide.data() === 'one\ntwo\n');
+    serverLink.end();
+    await clientSide.closed;
+    await listener.close();
+  });
+
+  it('confirms writes the kernel could not take only once they left, in order; a destroy fails the rest', async () => {
+    const sockets: net.Socket[] = [];
+    const raw = net.createServer((s) => {
+      s.pause(); // a peer that does not read: the kernel buffers fill up
+      sockets.push(s);
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const link = await tcp({ port: (raw.address() as net.AddressInfo).port }).dial();
+    link.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+    const chunk = 'x'.repeat(64 * 1024);
+    const outcomes: string[] = [];
+    let i = 0;
+    // Until one write stays buffered: every write before it was confirmed synchronously.
+    for (; link.bufferedAmount === 0; i++) {
+      if (i > 10_000) throw new Error('the kernel never stopped taking bytes');
+      const n = i;
+      link.write(chunk, (error) => outcomes.push(`${n} ${error === undefined || error === null ? 'sent' : 'failed'}`));
+      if (link.bufferedAmount === 0) expect(outcomes.at(-1)).toBe(`${n} sent`);
+    }
+    const pending = i - 1;
+    expect(outcomes).toHaveLength(pending);
+    await until(() => sockets.length === 1);
+    sockets[0]!.resume();
+    await until(() => outcomes.length === pending + 1);
+    expect(outcomes.at(-1)).toBe(`${pending} sent`);
+    // Fill the buffers again, then destroy: what the kernel never took is reported as failed.
+    sockets[0]!.pause();
+    const before = outcomes.length;
+    let queued = 0;
+    while (link.bufferedAmount === 0 || queued < 3) {
+      const n = i++;
+      link.write(chunk, (error) => outcomes.push(`${n} ${error === undefined || error === null ? 'sent' : 'failed'}`));
+      if (link.bufferedAmount > 0) queued++;
+    }
+    link.destroy();
+    await until(() => outcomes.length === i);
+    const failed = outcomes.slice(before).filter((o) => o.endsWith('failed'));
+    expect(failed.length).toBeGreaterThanOrEqual(3);
+    expect(outcomes.slice(-failed.length)).toEqual(failed); // failures are a suffix: in order
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => raw.close(r));
+  });
+
   it('close() on the listener resolves once accepted links are gone', async () => {
     const { listener, serverLink } = await acceptedPair();
     let closed = false;

@@ -58,6 +58,7 @@ function socketLink(socket: net.Socket): Link {
     transport: 'tcp',
     remoteAddress: formatAddress(socket.remoteAddress, socket.remotePort),
     abort: resetLinkStream,
+    syncWrites: true,
   });
 }
 

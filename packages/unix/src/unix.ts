@@ -103,7 +103,7 @@ export function unix(options: UnixOptions): Transport {
   checkNumber('backlog', backlog, 0);
   // AF_UNIX has no RST: destroy() reaches the peer as ECONNRESET only if bytes it sent are still
   // unread on this side, otherwise as an orderly EOF. Plain destroy() is the best there is.
-  const socketLink = (socket: net.Socket): Link => new DuplexLink(socket, { transport: 'unix', remoteAddress: path });
+  const socketLink = (socket: net.Socket): Link => new DuplexLink(socket, { transport: 'unix', remoteAddress: path, syncWrites: true });
 
   return {
     name: 'unix',

@@ -29,8 +29,24 @@ export interface WsLinkOptions {
   /** What the opening handshake established, exposed as `handshake`. */
   handshake: WsHandshake;
   /** The socket `ws` writes to: tells a write the kernel took from one a teardown cut short. */
-  rawSocket?: { readonly destroyed: boolean; readonly writableLength: number };
+  rawSocket?: RawSocket;
 }
+
+/** The members of the socket under a WebSocket that a link uses (a `net.Socket` or a `tls.TLSSocket`). */
+export interface RawSocket {
+  readonly destroyed: boolean;
+  /** False once destroyed, errored or ended. */
+  readonly writable: boolean;
+  readonly writableLength: number;
+  /** Set (`true`) on a `tls.TLSSocket`, which writes later, not inside `write()`. */
+  readonly encrypted?: boolean;
+  write(chunk: string, callback: (error?: Error | null) => void): boolean;
+}
+
+/** `ws` send options of every frame: text (core only writes UTF-8). One object, not one per write. */
+const TEXT = Object.freeze({ binary: false });
+/** `ws`'s `WebSocket.OPEN`. */
+const OPEN = 1;
 
 /** Where a socket's listeners find their link: shared functions per event instead of closures per link. */
 const kLink = Symbol('@proj/ws.WsLink');
@@ -43,7 +59,9 @@ export class WsLink implements Link, HeartbeatOwner {
   readonly #socket: WebSocket;
   readonly #highWaterMark: number;
   readonly #heartbeat: Heartbeat | undefined;
-  readonly #raw: WsLinkOptions['rawSocket'];
+  readonly #raw: RawSocket | undefined;
+  /** Frames go to a plain socket as they are sent (no TLS, no compression): a write the kernel took is confirmed at once. */
+  readonly #syncWrites: boolean;
   #handlers: LinkHandlers | undefined;
   /** Frames `ws` emitted before `attach()` (the socket is paused meanwhile, so at most a few). */
   #early: Buffer[] | undefined;
@@ -59,6 +77,9 @@ export class WsLink implements Link, HeartbeatOwner {
     this.handshake = options.handshake;
     this.#highWaterMark = options.highWaterMark;
     this.#raw = options.rawSocket;
+    // Without permessage-deflate, `ws` frames and writes a message inside send(); over TLS the
+    // socket writes later. Both were settled by the handshake, before the link exists.
+    this.#syncWrites = options.rawSocket !== undefined && options.rawSocket.encrypted !== true && socket.extensions === '';
     // Nothing reads until core attaches: keep frames in the kernel rather than lose them.
     socket.pause();
     // Listen for errors and close from the start: a failure before attach() must not crash.
@@ -106,23 +127,38 @@ export class WsLink implements Link, HeartbeatOwner {
   }
 
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean {
-    // `binary: false`: a text frame, even for a Uint8Array (core only writes UTF-8).
+    const socket = this.#socket;
     const raw = this.#raw;
-    const before = raw?.writableLength ?? 0;
-    let handedOver = false;
-    this.#socket.send(chunk, { binary: false }, (error) => {
-      // As on a plain socket, Node completes the write in progress with success when the socket is
-      // destroyed though the kernel never took it: only a write that left synchronously, or completed
-      // while the socket lived, is confirmed (see DuplexLink.write).
-      if ((error === undefined || error === null) && raw !== undefined && !handedOver && raw.destroyed) {
-        callback?.(new ProjError(ErrorCode.TRANSPORT, `write to ${this.remoteAddress} interrupted: the socket was destroyed first`));
-      } else callback?.(error);
-      WsLink.#maybeDrain(this);
-    });
-    handedOver = raw !== undefined && raw.writableLength === before;
-    if (this.#socket.bufferedAmount < this.#highWaterMark) return true;
+    if (callback !== undefined && this.#syncWrites && raw!.writableLength === 0 && socket.bufferedAmount === 0 && socket.readyState === OPEN && raw!.writable) {
+      // As on a plain socket (see DuplexLink.write): a frame the kernel took whole inside send()
+      // has left; confirm it now, and spare `ws` and Node a callback and a tick per frame.
+      socket.send(chunk, TEXT);
+      if (raw!.writableLength === 0 && socket.bufferedAmount === 0 && raw!.writable) callback();
+      // The frame waits in the socket: an empty write queued behind it completes once it has gone.
+      else raw!.write('', (error) => WsLink.#settle(this, error, false, callback));
+    } else {
+      // Every other write completes through `ws`: its callback also runs the drain check.
+      const before = raw?.writableLength ?? 0;
+      let handedOver = false;
+      socket.send(chunk, TEXT, (error) => WsLink.#settle(this, error, handedOver, callback));
+      handedOver = raw !== undefined && raw.writableLength === before;
+    }
+    if (socket.bufferedAmount < this.#highWaterMark) return true;
     this.#needDrain = true;
     return false;
+  }
+
+  /**
+   * Reports a frame's outcome. As on a plain socket, Node completes the write in progress with
+   * success when the socket is destroyed though the kernel never took it: only a write that left
+   * synchronously, or completed while the socket lived, is confirmed (see DuplexLink.write).
+   */
+  static #settle(link: WsLink, error: Error | null | undefined, handedOver: boolean, callback: ((error?: Error | null) => void) | undefined): void {
+    const raw = link.#raw;
+    if ((error === undefined || error === null) && raw !== undefined && !handedOver && raw.destroyed) {
+      callback?.(new ProjError(ErrorCode.TRANSPORT, `write to ${link.remoteAddress} interrupted: the socket was destroyed first`));
+    } else callback?.(error);
+    WsLink.#maybeDrain(link);
   }
 
   end(): void {

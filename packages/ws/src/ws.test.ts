@@ -91,6 +91,35 @@ describe('ws()', () => {
     await listener.close();
   });
 
+  it('confirms a frame the kernel took at once inside write(); one it could not take only once it left', async () => {
+    const { wss, port } = await rawServer();
+    const peers: WebSocket[] = [];
+    wss.on('connection', (socket) => {
+      socket.pause(); // a peer that does not read: the kernel buffers fill up
+      peers.push(socket);
+    });
+    const link = await ws({ port }).dial();
+    attach(link);
+    const outcomes: string[] = [];
+    const chunk = 'x'.repeat(64 * 1024);
+    let i = 0;
+    for (; link.bufferedAmount === 0; i++) {
+      if (i > 10_000) throw new Error('the kernel never stopped taking bytes');
+      const n = i;
+      link.write(chunk, (error) => outcomes.push(`${n} ${error == null ? 'sent' : 'failed'}`));
+      if (link.bufferedAmount === 0) expect(outcomes.at(-1)).toBe(`${n} sent`);
+    }
+    expect(outcomes).toHaveLength(i - 1);
+    link.write('after\n', (error) => outcomes.push(`after ${error == null ? 'sent' : 'failed'}`));
+    expect(outcomes).toHaveLength(i - 1); // queued behind a frame still waiting
+    await until(() => peers.length === 1);
+    peers[0]!.resume();
+    await until(() => outcomes.length === i + 1);
+    expect(outcomes.slice(-2)).toEqual([`${i - 1} sent`, 'after sent']);
+    link.destroy();
+    await closeRaw(wss);
+  });
+
   it('wraps ECONNREFUSED as PROJ_ERR_CONNECT with the native error as cause', async () => {
     const { listener, port } = await listen();
     await listener.close();
