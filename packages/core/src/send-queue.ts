@@ -204,14 +204,16 @@ export class SendQueue {
     return dropped;
   }
 
+  // Only the entries: #sizes and #counts are needed once a line is measured (#append, requeue).
   #allocate(): void {
     this.#entries = [];
-    this.#sizes = [];
-    this.#counts = [];
   }
 
   #reset(): void {
-    this.#entries = NONE;
+    // The entries array is kept, emptied, for the next batch: a connection that sends one message
+    // per tick would otherwise allocate it anew for each. A queue exists only once a channel has
+    // sent (bench "memory per idle connection").
+    if (this.#entries !== NONE) this.#entries.length = 0;
     this.#sizes = NONE;
     this.#counts = NONE;
     this.#head = 0;
@@ -250,6 +252,10 @@ export class SendQueue {
   #append(line: string, size: number, count: number): void {
     this.#unmeasuredFrom = this.#entries.length + 1;
     if (this.#entries === NONE) this.#allocate();
+    if (this.#sizes === NONE) {
+      this.#sizes = [];
+      this.#counts = [];
+    }
     // Fill in the tail the fast path left implicit, so the new entry's size and count line up.
     while (this.#sizes.length < this.#entries.length) this.#sizes.push(-1);
     while (this.#counts.length < this.#entries.length) this.#counts.push(1);

@@ -59,6 +59,21 @@ export class TypedEmitter<Events extends EventMap<Events>> {
     return this.#listeners?.get(event)?.length ?? 0;
   }
 
+  /**
+   * {@link TypedEmitter.emit} for a one-argument event, without the rest-argument array and its
+   * spread: the per-message path. Returns false when there was no listener.
+   */
+  protected emitOne<E extends keyof Events>(event: E, arg: Parameters<Events[E]>[0]): boolean {
+    const list = this.#listeners?.get(event);
+    if (list === undefined) return false;
+    if (list.length === 1) {
+      list[0]!(arg);
+      return true;
+    }
+    for (const listener of list.slice()) listener(arg);
+    return true;
+  }
+
   /** Calls every listener of `event` in order. Returns false when there was none. */
   protected emit<E extends keyof Events>(event: E, ...args: Parameters<Events[E]>): boolean {
     const list = this.#listeners?.get(event);
