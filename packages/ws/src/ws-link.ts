@@ -10,11 +10,12 @@ import { Heartbeat, type HeartbeatOwner } from './heartbeat.js';
 
 /**
  * `Link.handshake` of a WebSocket link: the opening handshake, for a server's `authenticate`
- * hook. Server side, the upgrade request's `url` (path and query) and `headers`; client side,
- * the URL dialled and the server's response headers. Over `wss`, plus the {@link TlsHandshake}
- * fields (`authorized`, `peerCertificate`, …), as on a `tcp({ tls })` link.
+ * hook. Server side, the upgrade request's `url` (path and query) and `headers` (without
+ * `sec-websocket-key`, the handshake's nonce), frozen and shared by connections whose requests
+ * are alike; client side, the URL dialled and the server's response headers. Over `wss`, plus
+ * the {@link TlsHandshake} fields (`authorized`, `peerCertificate`, …), as on a `tcp({ tls })` link.
  */
-export type WsHandshake = { url: string; headers: IncomingHttpHeaders } & Partial<TlsHandshake>;
+export type WsHandshake = { readonly url: string; readonly headers: Readonly<IncomingHttpHeaders> } & Partial<TlsHandshake>;
 
 /** Options of {@link WsLink}. */
 export interface WsLinkOptions {

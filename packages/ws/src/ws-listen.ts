@@ -3,15 +3,15 @@
  * http(s) server or on the user's, sharing its port. Both route `'upgrade'` events by path to a
  * `noServer` WebSocketServer, so the two modes behave the same.
  */
-import { ErrorCode, ProjError, formatAddress, type Link, type Listener, tlsHandshake, hasServerIdentity } from '@proj/core';
+import { ErrorCode, ProjError, formatAddress, type Link, type Listener, hasServerIdentity } from '@proj/core';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
 import type { TlsOptions } from './tls-options.js';
-import { WsLink, type WsHandshake } from './ws-link.js';
+import { serverHandshake } from './server-handshake.js';
+import { WsLink } from './ws-link.js';
 
 /** The resolved options of a `ws()` transport, shared by dial and both listen modes. */
 export interface WsConfig {
@@ -46,14 +46,6 @@ function refuseUpgrade(socket: Duplex, status: string): void {
   }
   socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
-/** What the server learned from an upgrade request: its `url` and `headers`, and the TLS session over wss. */
-function serverHandshake(request: http.IncomingMessage): WsHandshake {
-  const { socket, headers } = request;
-  const url = request.url ?? '/';
-  // A plain literal without TLS: spreading `{}` into it would leave it a slot larger per link.
-  return socket instanceof tls.TLSSocket ? { url, headers, ...tlsHandshake(socket) } : { url, headers };
 }
 
 /** Routes `server`'s upgrades for `config.path` to `onLink`; returns the function that stops it. */

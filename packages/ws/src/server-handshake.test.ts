@@ -1,0 +1,38 @@
+import type http from 'node:http';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { serverHandshake } from './server-handshake.js';
+
+/** An upgrade request as the http server hands it over (only what serverHandshake reads). */
+function request(url: string, headers: Record<string, string>): http.IncomingMessage {
+  return { url, headers: { 'sec-websocket-key': Math.random().toString(36), ...headers }, socket: new net.Socket() } as unknown as http.IncomingMessage;
+}
+
+const HEADERS = { host: '127.0.0.1:8025', connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13' };
+
+describe('serverHandshake', () => {
+  it('keeps url and headers, without the handshake nonce, frozen', () => {
+    const handshake = serverHandshake(request('/feed?x=1', HEADERS));
+    expect(handshake).toEqual({ url: '/feed?x=1', headers: HEADERS });
+    expect(handshake.headers).not.toHaveProperty('sec-websocket-key');
+    expect(Object.isFrozen(handshake) && Object.isFrozen(handshake.headers)).toBe(true);
+  });
+
+  it('gives connections with alike requests one shared handshake, and different ones their own', () => {
+    const a = serverHandshake(request('/', HEADERS));
+    const b = serverHandshake(request('/', HEADERS));
+    expect(b).toBe(a);
+    expect(serverHandshake(request('/', { ...HEADERS, cookie: 'session=2' }))).not.toBe(a);
+    expect(serverHandshake(request('/other', HEADERS))).not.toBe(a);
+  });
+
+  it('remembers a bounded number of distinct requests', () => {
+    const first = serverHandshake(request('/bounded-0', HEADERS));
+    expect(serverHandshake(request('/bounded-0', HEADERS))).toBe(first);
+    for (let i = 1; i <= 600; i++) serverHandshake(request(`/bounded-${i}`, HEADERS));
+    // Forgotten once 512 others came after it: a fresh (equal) copy, not an ever-growing cache.
+    const again = serverHandshake(request('/bounded-0', HEADERS));
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+});
