@@ -26,7 +26,10 @@ export const METHODOLOGY = `## How these numbers are made
   API. *Pipelined*: \`window\` messages in flight until all replies are back. *CPU per message*:
   user + system time of both processes over the pipelined load, divided by messages — steadier
   than wall time when other work shares the machine. *RTT*: sequential request → reply,
-  percentiles of every round trip.
+  percentiles of every round trip. How the kernel places the two processes (one core or two,
+  which vCPU wakes which) moves these by ±25 % between process pairs; the CPU path of a round
+  trip alone, both ends in one process, steady to ±0.3 µs:
+  \`npx tsx bench/src/rtt-in-process.ts raw-net,proj-tcp\` (or \`raw-unix,proj-unix\`, \`bare-ws,proj-ws\`).
 - **Memory.** A server process holds N idle connections opened by another process; a warm-up
   (200 connections opened and closed) precedes the baseline, so one-time costs are not divided by
   N; RSS and heap are read after forced full GCs. *default V8 heap* is the issue's definition, but
