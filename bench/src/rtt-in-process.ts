@@ -2,7 +2,7 @@
  * RTT in one process: the CPU path of a round trip, without the scheduler. Not part of the
  * benchmark run; the tool behind the per-message changes to @proj, like `heap-census.ts` for memory.
  *
- *   npx tsx bench/src/rtt-in-process.ts [raw-net,proj-tcp] [blocks]
+ *   npx tsx bench/src/rtt-in-process.ts [raw-net,proj-tcp] [blocks] [--pipelined]
  *
  * Starts each contender's echo server and client in this process, on loopback, and runs
  * sequential round trips in blocks of 1,000 that alternate between the contenders (`blocks`
@@ -11,6 +11,8 @@
  * difference between two contenders is their CPU path, which is steady here to ±0.3 µs, where
  * the separate-process RTT moves by ±25 % with how the kernel places the two processes.
  * Prints the median per round trip of wall time and of CPU time (user + system) per contender.
+ * With `--pipelined`, each block keeps 200 messages in flight until 10,000 replies came back:
+ * the per-message cost of a loaded connection, in µs per message.
  */
 import { loadContender, isContenderId, usesUnixSocket, type ContenderId } from './contenders/index.js';
 import type { BenchClient } from './contenders/contender.js';
@@ -28,8 +30,10 @@ interface Running {
   onReply: () => void;
 }
 
-const ids = (process.argv[2] ?? 'raw-net,proj-tcp').split(',');
-const blocks = Number(process.argv[3] ?? 30);
+const args = process.argv.slice(2).filter((a) => a !== '--pipelined');
+const pipelined = process.argv.includes('--pipelined');
+const ids = (args[0] ?? 'raw-net,proj-tcp').split(',');
+const blocks = Number(args[1] ?? 30);
 for (const id of ids) if (!isContenderId(id)) throw new Error(`unknown contender ${id}`);
 
 async function start(id: ContenderId): Promise<Running> {
@@ -46,15 +50,28 @@ async function start(id: ContenderId): Promise<Running> {
   return running;
 }
 
-/** `n` sequential round trips; returns wall and CPU µs per round trip. */
+/** `n` sequential round trips (or `n` messages, 200 in flight); returns wall and CPU µs per round trip (or message). */
 async function block(r: Running, n: number): Promise<{ wall: number; cpu: number }> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const reply = new Promise<void>((resolve) => (r.onReply = resolve));
-    r.client.send(tick(i));
-    r.client.flush();
-    await reply;
+  if (pipelined) {
+    let sent = 0;
+    let received = 0;
+    await new Promise<void>((resolve) => {
+      r.onReply = () => {
+        if (++received === n) resolve();
+        else if (sent < n) r.client.send(tick(sent++));
+      };
+      while (sent < Math.min(200, n)) r.client.send(tick(sent++));
+      r.client.flush();
+    });
+  } else {
+    for (let i = 0; i < n; i++) {
+      const reply = new Promise<void>((resolve) => (r.onReply = resolve));
+      r.client.send(tick(i));
+      r.client.flush();
+      await reply;
+    }
   }
   const cpu = process.cpuUsage(cpu0);
   return { wall: ((performance.now() - t0) * 1000) / n, cpu: (cpu.user + cpu.system) / n };
@@ -63,12 +80,13 @@ async function block(r: Running, n: number): Promise<{ wall: number; cpu: number
 const running: Running[] = [];
 for (const id of ids) running.push(await start(id as ContenderId));
 try {
-  for (const r of running) await block(r, 5000);
+  const size = pipelined ? 10_000 : 1000;
+  for (const r of running) await block(r, 5 * size);
   const wall = new Map<ContenderId, number[]>(running.map((r) => [r.id, []]));
   const cpu = new Map<ContenderId, number[]>(running.map((r) => [r.id, []]));
   for (let b = 0; b < blocks; b++) {
     for (const r of b % 2 === 0 ? running : [...running].reverse()) {
-      const result = await block(r, 1000);
+      const result = await block(r, size);
       wall.get(r.id)!.push(result.wall);
       cpu.get(r.id)!.push(result.cpu);
     }
@@ -78,7 +96,7 @@ try {
   for (const r of running) {
     const w = median(wall.get(r.id)!);
     const ratio = w / median(wall.get(base)!);
-    console.log(`${r.id.padEnd(11)} wall ${w.toFixed(2)} µs, CPU ${median(cpu.get(r.id)!).toFixed(2)} µs per round trip (${ratio.toFixed(3)}× ${base})`);
+    console.log(`${r.id.padEnd(11)} wall ${w.toFixed(2)} µs, CPU ${median(cpu.get(r.id)!).toFixed(2)} µs per ${pipelined ? 'message' : 'round trip'} (${ratio.toFixed(3)}× ${base})`);
   }
 } finally {
   for (const r of running) await r.close();
