@@ -10,10 +10,13 @@ const NONE: Batch[] = Object.freeze([]) as unknown as Batch[];
 type WriteCallback = (error?: Error | null) => void;
 
 /**
- * A link confirms its writes in order (`Link.write`: callbacks run in write order), so a success
- * always confirms the oldest batch still in flight, and one callback serves every write to a link:
- * no closure and no entry object per write (bench "tcp RTT"). A callback may run synchronously,
- * inside `Link.write()`: the batch is tracked before the write starts.
+ * A link hands its writes over in order, so the writes it confirms are always the oldest ones:
+ * a success confirms the oldest batch still in flight, and one callback serves every write to a
+ * link (no closure and no entry object per write, bench "tcp RTT"). An error confirms nothing.
+ * Errors may come before the successes of earlier writes (`ws` reports a send after close on the
+ * next tick, while frames sent before it still drain), but a link never confirms a write made
+ * after one it failed. A callback may run synchronously, inside `Link.write()`: the batch is
+ * tracked before the write starts.
  */
 export class Inflight {
   #batches: Batch[] = NONE;
@@ -41,15 +44,9 @@ export class Inflight {
   }
 }
 
-/**
- * The write callback of one link's batches. The first error ends confirmations: the link failed,
- * the write it reports never left, and nothing written after it can have left either.
- */
+/** The write callback of one link's batches: each success confirms the oldest; an error leaves them all. */
 function confirmer(batches: Batch[]): WriteCallback {
-  let failed = false;
   return (error) => {
-    if (failed) return;
-    if (error !== undefined && error !== null) failed = true;
-    else batches.shift();
+    if (error === undefined || error === null) batches.shift();
   };
 }

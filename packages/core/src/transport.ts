@@ -52,10 +52,10 @@ export interface Link {
   /**
    * Writes a chunk. Returns `false` when the transport's buffer is full: wait for `onDrain`.
    * `callback` runs once the chunk is handed to the kernel/wire (no argument), or with an error
-   * if it never will be (the link failed first). Callbacks run in write order, and may run
-   * synchronously, before `write()` returns, when the chunk was handed over at once. After an
-   * error, later callbacks of the link are ignored. Core uses this to resend, rather than silently
-   * lose, batches a dying link never accepted.
+   * if it never will be (the link failed first). Successes run in write order, and may run
+   * synchronously, before `write()` returns, when the chunk was handed over at once. An error may
+   * come before the successes of earlier writes, but no write after a failed one may succeed.
+   * Core uses this to resend, rather than silently lose, batches a dying link never accepted.
    */
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean;
   /** Graceful close: flush what is buffered, then FIN / WebSocket close 1000. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, connect, serve, type DisconnectInfo, type Peer } from '@proj/core';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { ws } from './index.js';
 import { until } from '@proj/testing';
 import { once } from './test-helpers.js';
@@ -95,5 +95,49 @@ describe('ws() with core', () => {
     socket.on('error', () => {}); // the server terminates it: nothing to report here
     expect(await gone).toMatchObject({ reason: 'heartbeat-timeout', error: { code: ErrorCode.HEARTBEAT_TIMEOUT, details: { heartbeat: 50 } } });
     await server.close();
+  });
+  it('resends only what a closing WebSocket never sent: no duplicates when frames still drain after the close', async () => {
+    // `ws` fails a send after the close on the next tick, while frames sent before it are still
+    // in the socket and succeed later: errors come before earlier successes.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(wss, 'listening');
+    const received: number[] = [];
+    let connections = 0;
+    let first: WebSocket | undefined;
+    wss.on('connection', (socket: WebSocket) => {
+      connections++;
+      socket.on('message', (data: Buffer) => {
+        for (const line of data.toString().split('\n')) if (line !== '') received.push((JSON.parse(line) as { seq: number }).seq);
+      });
+      if (first === undefined) {
+        first = socket;
+        socket.pause(); // a peer that stops reading: frames pile up in the client's socket
+      }
+    });
+    const port = (wss.address() as { port: number }).port;
+    const client = connect(ws({ port, highWaterMark: 256 * 1024 * 1024 }), { highWaterMark: 256 * 1024 * 1024, maxQueueBytes: 256 * 1024 * 1024, reconnect: { initialDelay: 10, maxDelay: 50, jitter: 'none' } });
+    await client.connected();
+    const pad = 'x'.repeat(256 * 1024);
+    const total = 60;
+    const closeAt = 40; // 40 × 256 KiB: well past what the kernel buffers of a paused loopback connection hold
+    for (let seq = 0; seq < total; seq++) {
+      client.send({ seq, pad });
+      // One frame per tick until the kernel buffers are full, then a pause each time, so that
+      // the close frame is read between two sends.
+      await new Promise((resolve) => (seq < closeAt ? setImmediate(resolve) : setTimeout(resolve, 5)));
+      if (seq === closeAt) {
+        // The close frame reaches the client while its frames still wait; the server reads them
+        // only later, so the client's sends after the close fail before those frames succeed.
+        first!.close(1000);
+        setTimeout(() => first!.resume(), 100);
+      }
+    }
+    await until(() => connections === 2 && received.length >= total, 20_000, `${total} messages (have ${received.length})`);
+    await client.flushed();
+    expect(received.length).toBe(total); // none twice
+    expect([...received].sort((a, b) => a - b)).toEqual([...Array(total).keys()]);
+    await client.close();
+    for (const socket of wss.clients) socket.terminate();
+    await new Promise((resolve) => wss.close(resolve));
   });
 });
