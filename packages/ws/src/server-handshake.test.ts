@@ -22,15 +22,23 @@ describe('serverHandshake', () => {
     const a = serverHandshake(request('/', HEADERS));
     const b = serverHandshake(request('/', HEADERS));
     expect(b).toBe(a);
-    expect(serverHandshake(request('/', { ...HEADERS, cookie: 'session=2' }))).not.toBe(a);
     expect(serverHandshake(request('/other', HEADERS))).not.toBe(a);
+  });
+
+  it('never shares, nor keeps, a request with credentials or a query string', () => {
+    for (const [url, extra] of [['/', { cookie: 'session=2' }], ['/', { authorization: 'Bearer t' }], ['/feed?token=abc', {}]] as const) {
+      const a = serverHandshake(request(url, { ...HEADERS, ...extra }));
+      const b = serverHandshake(request(url, { ...HEADERS, ...extra }));
+      expect(b).toEqual(a);
+      expect(b).not.toBe(a);
+    }
   });
 
   it('remembers a bounded number of distinct requests', () => {
     const first = serverHandshake(request('/bounded-0', HEADERS));
     expect(serverHandshake(request('/bounded-0', HEADERS))).toBe(first);
-    for (let i = 1; i <= 600; i++) serverHandshake(request(`/bounded-${i}`, HEADERS));
-    // Forgotten once 512 others came after it: a fresh (equal) copy, not an ever-growing cache.
+    for (let i = 1; i <= 100; i++) serverHandshake(request(`/bounded-${i}`, HEADERS));
+    // Forgotten once 64 others came after it: a fresh (equal) copy, not an ever-growing cache.
     const again = serverHandshake(request('/bounded-0', HEADERS));
     expect(again).not.toBe(first);
     expect(again).toEqual(first);
