@@ -42,9 +42,27 @@ describe('leakCheck', () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      await expect(expectNothingLeft(check, 20)).rejects.toThrow(/TCPServerWrap":1/);
+      await expect(expectNothingLeft(check, 20)).rejects.toThrow(/"handles":\{"Server":1\}/);
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('is not fooled by an older server closing while a new one stays open', async () => {
+    const listen = async (): Promise<net.Server> => {
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    };
+    const older = await listen();
+    const check = leakCheck();
+    const leaked = await listen();
+    await new Promise((resolve) => older.close(resolve));
+    try {
+      // The counts are back to the checkpoint's (one server), but it is not the same server.
+      await expect(expectNothingLeft(check, 20)).rejects.toThrow(/"handles":\{"Server":1\}/);
+    } finally {
+      await new Promise((resolve) => leaked.close(resolve));
     }
   });
 });

@@ -1,12 +1,14 @@
 /**
  * `leakCheck()`: did the code under test leave sockets, servers or timers behind? Comparing
- * `process.getActiveResourcesInfo()` before and after is not enough on its own: the test runner
+ * `process.getActiveResourcesInfo()` counts before and after is not enough: the test runner
  * keeps a timer of its own that comes and goes (vitest throttles its task updates with a 100 ms
  * `setTimeout`), so a baseline taken while it was pending never comes back once the test ran
- * longer than 100 ms. Sockets and servers are compared by count; timers are followed one by one
- * from their creation with `async_hooks`, so only the ones created since the checkpoint count.
+ * longer than 100 ms; and a socket of an earlier test closing meanwhile would hide one this test
+ * leaked. So everything is followed by identity: sockets, servers and pipes are the handle
+ * objects open at the checkpoint, timers are followed from their creation with `async_hooks`.
  */
 import { createHook } from 'node:async_hooks';
+import { onTestFinished } from 'vitest';
 
 /** Handles that would keep a process alive (sockets, servers, pipes, timers), counted by type. Transient `Immediate`s are left out. */
 export function liveHandles(): Record<string, number> {
@@ -19,7 +21,7 @@ export function liveHandles(): Record<string, number> {
 
 /** What a {@link leakCheck} found still open. */
 export interface Leftovers {
-  /** Socket and server handles above the checkpoint's count, by type (`TCPSocketWrap`, `PipeServerWrap`, …). */
+  /** Sockets, servers and pipes opened since the checkpoint and still open, by constructor name (`Socket`, `Server`, …). */
   handles: Record<string, number>;
   /** Timers created since the checkpoint that are neither cleared nor fired: `"<ms> ms <callback name>"`. */
   timers: string[];
@@ -31,7 +33,7 @@ export interface LeakCheck {
   clean(): boolean;
   /** What is still open, for a failure message. */
   leftovers(): Leftovers;
-  /** Stops following timers (idempotent). */
+  /** Stops following timers (idempotent; also done when the test finishes, whatever its outcome). */
   dispose(): void;
 }
 
@@ -42,9 +44,18 @@ interface TimerResource {
   _onTimeout?: { name?: string };
 }
 
-/** Takes a checkpoint of the sockets and servers open now, and follows every timer created from now on. */
+/**
+ * The handle objects (sockets, servers, pipes, child processes) keeping the process alive. Node
+ * has no documented way to list them; `process._getActiveHandles()` is what tools such as
+ * why-is-node-running use.
+ */
+function activeHandles(): object[] {
+  return (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles();
+}
+
+/** Takes a checkpoint of the handles open now, and follows every timer created from now on. Call it inside a test. */
 export function leakCheck(): LeakCheck {
-  const before = socketsAndServers();
+  const before = new Set(activeHandles());
   const timers = new Map<number, TimerResource>();
   const hook = createHook({
     init(asyncId, type, _trigger, resource) {
@@ -55,12 +66,15 @@ export function leakCheck(): LeakCheck {
       timers.delete(asyncId);
     },
   }).enable();
+  const dispose = (): void => void hook.disable();
+  // An assertion failing before the check must not leave the hook on for the rest of the file.
+  onTestFinished(dispose);
   const leftovers = (): Leftovers => {
-    const now = socketsAndServers();
     const handles: Record<string, number> = {};
-    for (const [type, count] of Object.entries(now)) {
-      const extra = count - (before[type] ?? 0);
-      if (extra > 0) handles[type] = extra;
+    for (const handle of activeHandles()) {
+      if (before.has(handle)) continue;
+      const name = handle.constructor.name;
+      handles[name] = (handles[name] ?? 0) + 1;
     }
     // `_destroyed` is set the moment a timeout fires or is cleared; the destroy hook comes later.
     for (const [id, t] of timers) if (t._destroyed === true) timers.delete(id);
@@ -73,15 +87,8 @@ export function leakCheck(): LeakCheck {
       return open.length === 0 && Object.keys(handles).length === 0;
     },
     leftovers,
-    dispose: () => void hook.disable(),
+    dispose,
   };
-}
-
-/** Every socket and server handle that keeps the process alive, by type: timers are followed separately. */
-function socketsAndServers(): Record<string, number> {
-  const counts = liveHandles();
-  delete counts.Timeout;
-  return counts;
 }
 
 /**
