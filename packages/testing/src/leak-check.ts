@@ -10,15 +10,6 @@
 import { createHook } from 'node:async_hooks';
 import { onTestFinished } from 'vitest';
 
-/** Handles that would keep a process alive (sockets, servers, pipes, timers), counted by type. Transient `Immediate`s are left out. */
-export function liveHandles(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const type of process.getActiveResourcesInfo()) {
-    if (/^(TCP|Pipe|Timeout)/.test(type)) counts[type] = (counts[type] ?? 0) + 1;
-  }
-  return counts;
-}
-
 /** What a {@link leakCheck} found still open. */
 export interface Leftovers {
   /** Sockets, servers and pipes opened since the checkpoint and still open, by constructor name (`Socket`, `Server`, …). */
