@@ -10,6 +10,13 @@ import { TypedEmitter } from './typed-emitter.js';
 export class DialAttempt extends TypedEmitter<{ connect: () => void; error: (error: ProjError) => void; close: () => void }> {
   readonly controller = new AbortController();
 
+  /** An attempt whose AbortSignal exists already (Node builds it on first access). */
+  static prepared(): DialAttempt {
+    const attempt = new DialAttempt();
+    void attempt.controller.signal;
+    return attempt;
+  }
+
   /** reconnect-core detaches listeners with `removeListener`. */
   removeListener(event: 'connect' | 'error' | 'close', listener: () => void): this {
     return this.off(event, listener);

@@ -375,6 +375,23 @@ describe('ReconnectEngine', () => {
       expect(r.events).toEqual(['state:idle>connecting', 'state:connecting>closed']);
     });
 
+    it('gives every retry a signal of its own (made while waiting), and close() aborts the retry in flight', async () => {
+      const d = dialer((n) => (n < 3 ? 'refuse' : 'hang'));
+      const engine = new ReconnectEngine({ dial: d.dial, policy: linear });
+      engine.start();
+      await settle();
+      expect(engine.state).toBe('waiting');
+      await vi.advanceTimersByTimeAsync(100);
+      expect(engine.state).toBe('waiting');
+      await vi.advanceTimersByTimeAsync(100);
+      expect(engine.state).toBe('connecting');
+      const signals = d.dials.map((dial) => dial.signal);
+      expect(new Set(signals).size).toBe(3);
+      engine.close();
+      expect(signals.map((s) => s.aborted)).toEqual([false, false, true]);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
     it('destroys a link that resolves after close()', async () => {
       const d = dialer(() => 'hang', false);
       const engine = new ReconnectEngine({ dial: d.dial });

@@ -108,9 +108,10 @@ interface TcpConfig {
  */
 function dialTcp(config: TcpConfig, signal?: AbortSignal): Promise<Link> {
   return new Promise((resolve, reject) => {
-    const target = `${config.scheme}://${formatAddress(config.host, config.port)}`;
+    // Only failures name the target: a reconnect spends none of its ~1 ms on formatting it.
+    const target = (): string => `${config.scheme}://${formatAddress(config.host, config.port)}`;
     if (signal?.aborted === true) {
-      reject(new ProjError(ErrorCode.ABORTED, `dial to ${target} aborted`));
+      reject(new ProjError(ErrorCode.ABORTED, `dial to ${target()} aborted`));
       return;
     }
     const socket = net.connect({ host: config.host, port: config.port, ...config.socketOptions, ...config.dialFrom });
@@ -137,7 +138,7 @@ function dialTcp(config: TcpConfig, signal?: AbortSignal): Promise<Link> {
       // TCP simultaneous open lets a socket dialling a free loopback port in the ephemeral
       // range connect to itself; a retrying client would then talk to itself. Refuse that.
       if (socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress) {
-        settle(new ProjError(ErrorCode.CONNECT, `cannot connect to ${target}: connected to itself (nothing listens there)`));
+        settle(new ProjError(ErrorCode.CONNECT, `cannot connect to ${target()}: connected to itself (nothing listens there)`));
         return;
       }
       if (config.tls === undefined) {
@@ -151,11 +152,11 @@ function dialTcp(config: TcpConfig, signal?: AbortSignal): Promise<Link> {
       secure.once('error', onError);
     };
     const onSecure = (): void => settle();
-    const onError = (cause: Error): void => settle(new ProjError(ErrorCode.CONNECT, `cannot connect to ${target}: ${cause.message}`, { cause }));
-    const onAbort = (): void => settle(new ProjError(ErrorCode.ABORTED, `dial to ${target} aborted`));
+    const onError = (cause: Error): void => settle(new ProjError(ErrorCode.CONNECT, `cannot connect to ${target()}: ${cause.message}`, { cause }));
+    const onAbort = (): void => settle(new ProjError(ErrorCode.ABORTED, `dial to ${target()} aborted`));
     socket.once('connect', onConnect);
     socket.once('error', onError);
-    const timer = setTimeout(() => settle(new ProjError(ErrorCode.CONNECT, `cannot connect to ${target}: timed out after ${config.connectTimeout} ms`)), config.connectTimeout);
+    const timer = setTimeout(() => settle(new ProjError(ErrorCode.CONNECT, `cannot connect to ${target()}: timed out after ${config.connectTimeout} ms`)), config.connectTimeout);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
