@@ -16,7 +16,10 @@ export interface LinkCloseInfo {
 
 /** Callbacks a link delivers to. Set once by core through {@link Link.attach}; the hot path stays callback-based. */
 export interface LinkHandlers {
-  /** Bytes (or a text frame) arrived. */
+  /**
+   * Bytes (or a text frame) arrived. Core may write the replies from inside this call, so an
+   * adapter never calls it from inside `Link.write()`: what a write produces arrives later.
+   */
   onData(chunk: Uint8Array | string): void;
   /** The transport's buffer emptied after `write()` returned `false`. */
   onDrain(): void;
