@@ -11,7 +11,7 @@
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
 import { isBlank, lineTooLong, malformedLine } from './line-errors.js';
 import { PartialLine, overLimit } from './partial-line.js';
-import { decodeUtf8 } from './utf8.js';
+import { asciiText, decodeUtf8 } from './utf8.js';
 
 /** Default {@link NdjsonDecoderOptions.maxLineBytes}: 1 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
@@ -19,6 +19,8 @@ export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 /** A line must fit in one JavaScript string: V8 caps strings at 2^29 - 24 UTF-16 units. */
 const MAX_LINE_BYTES_LIMIT = 2 ** 29 - 24;
 const LF = 10;
+/** Byte chunks this long or longer take the text path when they are all ASCII; a trickle of short ones stays in bytes. */
+const ASCII_TEXT_MIN_BYTES = 256;
 const CR = 13;
 
 /** Options of {@link NdjsonDecoder}. */
@@ -154,6 +156,15 @@ export class NdjsonDecoder {
 
   #pushBytes(chunk: Uint8Array, epoch: number): void {
     const len = chunk.length;
+    if (len >= ASCII_TEXT_MIN_BYTES) {
+      // An ASCII chunk is its own text: decoded once, its lines and its partial line are slices
+      // of one string, and the line it ends is joined as text, not copied and decoded again.
+      const text = asciiText(chunk);
+      if (text !== undefined) {
+        this.#pushText(text, epoch);
+        return;
+      }
+    }
     this.#bytesIn += len;
     if (len === 0) return;
     const partial = this.#partial;

@@ -80,7 +80,7 @@ function cutsFor(length: number, interesting: number[], choices: Array<[boolean,
 }
 
 /** Coverage counters: a property that claims to split inside characters must actually do so. */
-const coverage = { midCharacter: 0, insideCrLf: 0, insideSurrogatePair: 0, oneUnitAtATime: 0 };
+const coverage = { midCharacter: 0, insideCrLf: 0, insideSurrogatePair: 0, oneUnitAtATime: 0, asciiChunks: 0 };
 
 function noteByteCuts(buf: Uint8Array, cuts: number[]): void {
   if (cuts.some((c) => (buf[c]! & 0xc0) === 0x80)) coverage.midCharacter++;
@@ -250,6 +250,46 @@ describe('NdjsonDecoder (property-based)', () => {
     );
   });
 
+  it('decodes long byte chunks alike, all-ASCII ones (decoded whole, as text) mixed with non-ASCII and short ones, limits included', () => {
+    const asciiValue = fc.jsonValue({ stringUnit: 'grapheme-ascii', maxDepth: 2 });
+    const longLine = fc.oneof(
+      { weight: 3, arbitrary: asciiValue.map((v) => encodeLine(v).slice(0, -1)) },
+      { weight: 2, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 100, maxLength: 700 }).map((s) => JSON.stringify({ s })) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }).map((s) => JSON.stringify(s)) },
+      { weight: 1, arbitrary: fc.constantFrom('', ' \r', '{bad', '1 2', 'x'.repeat(300)) },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(longLine, fc.boolean()), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer({ min: 1, max: 1500 }), { minLength: 1, maxLength: 40 }),
+        fc.option(fc.integer({ min: 20, max: 800 }), { nil: undefined }),
+        (spec, sizes, max) => {
+          ran.longChunks!++;
+          const lines = spec.map(([content, crlf]) => ({ content, crlf }));
+          const buf = Buffer.from(wire(lines));
+          const cuts: number[] = [];
+          for (let at = 0, k = 0; ; k++) {
+            at += sizes[k % sizes.length]!;
+            if (at >= buf.length) break;
+            cuts.push(at);
+          }
+          const asciiText = [0, ...cuts].some((from, k) => {
+            const piece = buf.subarray(from, cuts[k] ?? buf.length);
+            return piece.length >= 256 && piece.every((b) => b < 0x80);
+          });
+          if (asciiText) coverage.asciiChunks++;
+          const { decoder, events } = decodeWith(max);
+          pushBytes(decoder, buf, cuts);
+          decoder.flush();
+          deepStrictEqual(events, expectedEvents(lines, max));
+          deepStrictEqual(decoder.bufferedBytes, 0);
+          deepStrictEqual(decoder.stats.bytesIn, buf.length);
+        },
+      ),
+      params('longChunks', VARIANT_RUNS),
+    );
+  });
+
   it('decodes a last line without its newline on flush(), cut anywhere', () => {
     fc.assert(
       fc.property(fc.array(jsonValue, { minLength: 1, maxLength: 6 }), cutChoices, (values, choices) => {
@@ -269,12 +309,13 @@ describe('NdjsonDecoder (property-based)', () => {
     expect(ran.bytes).toBe(RUNS);
     expect(ran.bytes).toBeGreaterThanOrEqual(Math.min(RUNS, 10_000));
     const total = Object.values(ran).reduce((a, b) => a + b, 0);
-    expect(total).toBeGreaterThanOrEqual(RUNS + 6 * VARIANT_RUNS);
+    expect(total).toBeGreaterThanOrEqual(RUNS + 7 * VARIANT_RUNS);
     // The biased cuts make these common; a generator change that silently lost them fails here.
     expect(coverage.midCharacter).toBeGreaterThan(RUNS / 10);
     expect(coverage.insideCrLf).toBeGreaterThan(VARIANT_RUNS / 10);
     expect(coverage.insideSurrogatePair).toBeGreaterThan(VARIANT_RUNS / 20);
     expect(coverage.oneUnitAtATime).toBeGreaterThan(RUNS / 10);
+    expect(coverage.asciiChunks).toBeGreaterThan(VARIANT_RUNS / 10);
     console.info(`[ndjson-property] cases run: ${JSON.stringify(ran)} (total ${total}); coverage: ${JSON.stringify(coverage)}`);
   });
 });
