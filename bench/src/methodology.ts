@@ -9,16 +9,19 @@ export const METHODOLOGY = `## How these numbers are made
   \`{"type":"tick","good":1234,"seq":N}\`; ~1 KiB nested orders with non-ASCII text), cut into
   64 KiB and 1 KiB views at arbitrary byte offsets (inside multi-byte characters too). Stream
   contenders are fed with backpressure honoured and timed until \`end\`. The decode reference
-  starts from strings, made afresh (untimed) before each of its trials: flat strings allocated
-  together, as a splitter hands them over. Timed over the corpus's own \`JSON.stringify\` output
-  (cons strings, moved around by every collection the other contenders cause), the reference's
-  throughput differed 2× between two cases of one run. It skips UTF-8 decoding; for the ~1 KiB non-ASCII corpus
-  \`Buffer#toString\` alone costs about half of what \`JSON.parse\` does on Node 20 (3 ns per byte).
+  parses strings made once per case (untimed) and kept for all its trials: flat strings allocated
+  together, as a splitter hands them over, in the old generation after the warm-up like any
+  long-lived input. Made anew before each trial, every scavenge in the reference's timed loop
+  copied the whole young corpus: it moved 123–187 k/s between trials (212–226 k/s kept), and
+  contenders came out faster than this limit. Timed over the corpus's own \`JSON.stringify\`
+  output (cons strings), its throughput differed 2× between two cases of one run. It skips UTF-8
+  decoding; for the ~1 KiB non-ASCII corpus \`Buffer#toString\` alone costs about half of what \`JSON.parse\` does on Node 20 (3 ns per byte).
   @proj decodes long non-ASCII windows with ICU instead (\`buffer.transcode\`, 0.5 ns per byte plus
   ~2 µs per call, from 2 KiB; ICU's converter behind a streaming \`TextDecoder\`, 1.9 µs per
   1 KiB, from 128 B). At 1 KiB chunks every ~949 B message straddles two chunks and needs a decode
-  call of its own: 1.9–2.6 µs next to 5–7.3 µs of \`JSON.parse\` (two machines), so about 0.73× of
-  that reference at best.
+  call of its own: 1.6–2.6 µs next to 4.5–7.3 µs of \`JSON.parse\` (two machines), so about 0.73× of
+  that reference at best. An all-ASCII chunk of 256 B or more is decoded whole, once, and framed
+  as text.
 - **Transport.** One echo-server process and one client process per contender, on 127.0.0.1 or a
   unix socket under the temp directory, started afresh for every round and warmed up first (a
   process's JIT outcome lasts its life: one pair per run made whole runs differ). Every server
@@ -39,7 +42,7 @@ export const METHODOLOGY = `## How these numbers are made
   first. What one connection keeps alive, object type by object type:
   \`node --expose-gc --import tsx bench/src/heap-census.ts proj-tcp\` (or \`raw-net\`, \`bare-ws\`, \`proj-ws\`).
 - **Reconnect.** An @proj client (defaults) and a bare reconnect-core client (fibonacci from
-  50 ms, 10 s cap) run side by side against one TCP server process that is stopped (listener
+  50 ms, 10 s cap) run side by side, in the benchmark's own process, against one TCP server process that is stopped (listener
   closed, connections destroyed) and restarted after each outage of the schedule.
   *listen → connected*: from the server's listen callback to the client's connect event (one
   shared clock). *attempt → connected*: from the successful attempt's start. *added over
