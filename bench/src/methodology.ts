@@ -39,8 +39,8 @@ export const METHODOLOGY = `## How these numbers are made
   V8's young generation grows with the accept burst and stays resident, adding KiB per connection
   at random (each row shows the young generation held). The step is a threshold, not a slope:
   the raw net server itself, made to keep 128 B more per connection (an array), went from 16 to
-  32 MiB of young generation at N = 5,000 and from 2.5 to 3.2 KiB RSS per connection
-  at 256 B: 3.7). *young gen pinned to 1 MiB*
+  32 MiB of young generation at N = 5,000 and from 2.5 to 3.2 KiB RSS per connection (3.7 KiB
+  at 256 B more). *young gen pinned to 1 MiB*
   (\`--min/max-semi-space-size=1\`) shows what connections retain. Targets are judged on the
   first. What one connection keeps alive, object type by object type:
   \`node --expose-gc --import tsx bench/src/heap-census.ts proj-tcp\` (or \`raw-net\`, \`bare-ws\`, \`proj-ws\`).
