@@ -1,7 +1,7 @@
 /**
  * The channel: what a server-side peer and a client share. It binds a link to NDJSON framing,
- * coalesces sends into one write per tick (replies to an incoming chunk: one write once it is
- * decoded), applies backpressure in both directions, keeps
+ * coalesces sends into one write per tick (on a byte stream, the replies to an incoming chunk:
+ * one write once it is decoded), applies backpressure in both directions, keeps
  * counters, and (opt-in) watches liveness. Subclasses decide what a closed link means (a peer is
  * gone; a client reconnects).
  */
@@ -152,8 +152,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
 
   /**
    * Sends one JSON value. Encoding happens now: an unencodable value throws `PROJ_ERR_ENCODE`
-   * and nothing is queued. Writes are coalesced: every `send()` in one tick becomes one write,
-   * and the sends made while an incoming chunk is handled go out together once it is decoded.
+   * and nothing is queued. Writes are coalesced: every `send()` in one tick becomes one write;
+   * on a byte stream (tcp, unix) the sends made while an incoming chunk is handled (the replies
+   * to it) go out together as soon as it is decoded, so a tick writes once per chunk it read.
    * Returns `false` when the queue is above `highWaterMark` or the transport is applying
    * backpressure: wait for the `drain` event (or `await flushed()`) before sending more.
    * Throws `PROJ_ERR_QUEUE_FULL` when the queue is full under the `reject` policy, and
@@ -264,6 +265,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       onValue: (value) => this.#receive(value),
       onError: (error) => this.#onMalformed(link, error),
     }));
+    if (link.messageFramed === true) {
+      // A frame, of the several one read may carry (WebSocket: a browser sends one message per
+      // frame): the replies wait for the tick, to leave as one frame for all of them.
+      decoder.push(chunk);
+      decoder.flush();
+      if (this.stats.messagesIn !== before) this.#lastMessageAt = now;
+      return;
+    }
     const outer = receiving;
     receiving = this as unknown as Channel;
     // A flush already due at the next tick takes this chunk's sends along.
@@ -271,7 +280,6 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     let decoded = false;
     try {
       decoder.push(chunk);
-      if (link.messageFramed === true) decoder.flush();
       decoded = true;
     } finally {
       receiving = outer;

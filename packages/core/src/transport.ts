@@ -17,8 +17,9 @@ export interface LinkCloseInfo {
 /** Callbacks a link delivers to. Set once by core through {@link Link.attach}; the hot path stays callback-based. */
 export interface LinkHandlers {
   /**
-   * Bytes (or a text frame) arrived. Core may write the replies from inside this call, so an
-   * adapter never calls it from inside `Link.write()`: what a write produces arrives later.
+   * Bytes (or a text frame) arrived. On a byte stream core writes the replies from inside this
+   * call: a `Link.write()` that delivers synchronously to an in-process other end must keep that
+   * nesting bounded (a Node `Writable` does: it queues a write made during another).
    */
   onData(chunk: Uint8Array | string): void;
   /** The transport's buffer emptied after `write()` returned `false`. */

@@ -42,6 +42,24 @@ describe('ws() with core', () => {
     socket.terminate();
   });
 
+  it('answers many one-message frames that arrive in one read with one frame', async () => {
+    const server = await serve(ws({ port: 0 }), (message, peer) => void peer.send(message));
+    const { socket, frames } = await rawClient(server.port!);
+    // Corked, the 50 frames leave in one TCP segment: the server reads them in one go, as it
+    // reads a browser's burst (one message per frame).
+    const raw = (socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    raw.cork();
+    for (let i = 0; i < 50; i++) socket.send(JSON.stringify({ i }));
+    raw.uncork();
+    await until(() => frames.join('').split('\n').length > 50);
+    const [peer] = server.peers.list();
+    expect(frames.join('')).toBe(Array.from({ length: 50 }, (_, i) => `{"i":${i}}\n`).join(''));
+    expect(frames.length).toBeLessThanOrEqual(2); // one per read (TCP may still split the burst)
+    expect(peer!.stats.writes).toBe(frames.length);
+    socket.terminate();
+    await server.close();
+  });
+
   it('decodes frames without a trailing newline, with several lines, and binary frames', async () => {
     const received: unknown[] = [];
     const server = await serve(ws({ port: 0 }), (message) => received.push(message));
