@@ -250,7 +250,7 @@ describe('NdjsonDecoder (property-based)', () => {
     );
   });
 
-  it('decodes long byte chunks alike, all-ASCII ones (decoded whole, as text) mixed with non-ASCII and short ones, limits included', () => {
+  it('decodes long byte chunks alike, all-ASCII ones (their complete lines decoded in one piece) mixed with non-ASCII and short ones, limits included', () => {
     const asciiValue = fc.jsonValue({ stringUnit: 'grapheme-ascii', maxDepth: 2 });
     const longLine = fc.oneof(
       { weight: 3, arbitrary: asciiValue.map((v) => encodeLine(v).slice(0, -1)) },

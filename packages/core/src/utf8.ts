@@ -92,14 +92,14 @@ export function utf8ByteLength(str: string, start = 0, end: number = str.length)
 }
 
 /**
- * The whole of `bytes` as a string when it is all ASCII, else undefined (always undefined without
- * Node's `Buffer`). One scan and one copy for the chunk, where decoding it window by window costs
- * a view, a scan and a copy per window (bench "decode, small msgs, 1 KiB chunks").
+ * `bytes[start, end)` as a string when the whole of `bytes` is ASCII, else undefined (always
+ * undefined without Node's `Buffer`). The check takes the array as it is, without the view a
+ * window would need: for a window that is most of a chunk, one call and one copy.
  */
-export function asciiText(bytes: Uint8Array): string | undefined {
+export function asciiSlice(bytes: Uint8Array, start: number, end: number): string | undefined {
   if (wide === undefined || !wide.isAscii(bytes)) return undefined;
   const buf = NodeBuffer!.isBuffer(bytes) ? (bytes as BufferLike) : NodeBuffer!.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return hasLatin1Slice ? buf.latin1Slice!(0, buf.length) : buf.toString('latin1', 0, buf.length);
+  return hasLatin1Slice ? buf.latin1Slice!(start, end) : buf.toString('latin1', start, end);
 }
 
 /**
