@@ -54,7 +54,7 @@ async function timed(corpus: Corpus, decode: () => number | Promise<number>): Pr
  * themselves (`JSON.stringify` output, which V8 may keep as unflattened cons strings), its
  * throughput differed 2x between two cases of one run.
  */
-function freshLines(corpus: Corpus): string[] {
+function referenceLines(corpus: Corpus): string[] {
   return corpus.lines.map((line) => Buffer.from(line, 'utf8').toString('utf8'));
 }
 
@@ -98,7 +98,7 @@ export async function decodeBench(config: BenchConfig, log: (line: string) => vo
     for (const size of config.framing.chunkSizes) {
       const chunks = chunk(corpus.bytes, size);
       const label = `${shape === 'small' ? `small msgs (~${Math.round(corpus.meanLineBytes)} B)` : `~1 KiB msgs (~${Math.round(corpus.meanLineBytes)} B)`}, ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`} chunks`;
-      const lines = freshLines(corpus);
+      const lines = referenceLines(corpus);
       const trials: Trial<number>[] = [
         { id: 'reference', run: () => timed(corpus, () => reference(lines)) },
         { id: 'proj', run: () => timed(corpus, () => projDecoder(chunks)) },
