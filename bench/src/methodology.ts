@@ -20,8 +20,8 @@ export const METHODOLOGY = `## How these numbers are made
   ~2 µs per call, from 2 KiB; ICU's converter behind a streaming \`TextDecoder\`, 1.9 µs per
   1 KiB, from 128 B). At 1 KiB chunks every ~949 B message straddles two chunks and needs a decode
   call of its own: 1.6–2.6 µs next to 4.5–7.3 µs of \`JSON.parse\` (two machines), so about 0.73× of
-  that reference at best. An all-ASCII chunk of 256 B or more is decoded whole, once, and framed
-  as text.
+  that reference at best. The complete lines of an all-ASCII chunk of 256 B or more are decoded
+  in one copy.
 - **Transport.** One echo-server process and one client process per contender, on 127.0.0.1 or a
   unix socket under the temp directory, started afresh for every round and warmed up first (a
   process's JIT outcome lasts its life: one pair per run made whole runs differ). Every server
