@@ -194,7 +194,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (this.#link !== undefined && !this.#blocked && !this.#flushScheduled) {
       this.#flushScheduled = true;
       // A reply to what just arrived is written at the end of that chunk, as a hand-written
-      // server would: no trip through the tick queue per chunk (bench "tcp RTT", "reconnect").
+      // server would: no trip through the tick queue per chunk (bench "tcp RTT").
       if (receiving !== (this as unknown as Channel)) this.#scheduleFlush();
     }
     if (this.#blocked || queue.atLeast(this.#config.highWaterMark)) {
