@@ -27,14 +27,13 @@ describe('leakCheck', () => {
   });
 
   it('ignores a timer that was already pending at the checkpoint, even when it fires meanwhile', async () => {
-    let fired = false;
-    const earlier = setTimeout(() => (fired = true), 5);
+    let fire!: () => void;
+    const fired = new Promise<void>((resolve) => (fire = resolve));
+    setTimeout(() => fire(), 5);
     const check = leakCheck();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(fired).toBe(true);
+    await fired;
     expect(check.leftovers()).toEqual({ handles: {}, timers: [] });
     await expectNothingLeft(check, 1000);
-    clearTimeout(earlier);
   });
 
   it('counts a server still listening since the checkpoint', async () => {

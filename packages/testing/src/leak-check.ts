@@ -9,6 +9,7 @@
  */
 import { createHook } from 'node:async_hooks';
 import { onTestFinished } from 'vitest';
+import { until } from './wait.js';
 
 /** What a {@link leakCheck} found still open. */
 export interface Leftovers {
@@ -87,12 +88,8 @@ export function leakCheck(): LeakCheck {
  * timers; rejects naming what is still open at the deadline.
  */
 export async function expectNothingLeft(check: LeakCheck, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
   try {
-    while (!check.clean()) {
-      if (Date.now() > deadline) throw new Error(`still open ${ms} ms after close: ${JSON.stringify(check.leftovers())}`);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
+    await until(() => check.clean(), ms, () => `nothing left open after close; still open: ${JSON.stringify(check.leftovers())}`);
   } finally {
     check.dispose();
   }
