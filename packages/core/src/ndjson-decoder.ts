@@ -20,7 +20,7 @@ export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 const MAX_LINE_BYTES_LIMIT = 2 ** 29 - 24;
 const LF = 10;
 /** From this many bytes on, a chunk is checked for ASCII as a whole (one call, no view) before its lines are decoded. */
-const ASCII_TEXT_MIN_BYTES = 256;
+const ASCII_CHECK_MIN_BYTES = 256;
 const CR = 13;
 
 /** Options of {@link NdjsonDecoder}. */
@@ -182,7 +182,7 @@ export class NdjsonDecoder {
     // The complete lines of an all-ASCII chunk are one latin1 copy: no view, scan and copy per
     // window (bench "decode, small msgs, 1 KiB chunks"). ASCII has one byte per unit, so the
     // per-line check of a long text window keeps the limit exact.
-    const text = len >= ASCII_TEXT_MIN_BYTES ? asciiSlice(chunk, start, last + 1) : undefined;
+    const text = len >= ASCII_CHECK_MIN_BYTES ? asciiSlice(chunk, start, last + 1) : undefined;
     if (text !== undefined) this.#parseLines(text, 0, -1, text.length > this.#unitsAlwaysFit, epoch);
     else this.#parseBytes(chunk, start, last + 1, epoch);
     if (this.#epoch === epoch && last + 1 < len) this.#appendBytes(chunk, last + 1, len);

@@ -98,7 +98,16 @@ export function utf8ByteLength(str: string, start = 0, end: number = str.length)
  */
 export function asciiSlice(bytes: Uint8Array, start: number, end: number): string | undefined {
   if (wide === undefined || !wide.isAscii(bytes)) return undefined;
-  const buf = NodeBuffer!.isBuffer(bytes) ? (bytes as BufferLike) : NodeBuffer!.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return latin1(asBuffer(NodeBuffer!, bytes), start, end);
+}
+
+/** `bytes` as a `Buffer`: itself, or a view of the same memory (no copy). */
+function asBuffer(node: BufferStatics, bytes: Uint8Array): BufferLike {
+  return node.isBuffer(bytes) ? (bytes as BufferLike) : node.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** `buf[start, end)`, known to be ASCII, as a string: one byte per unit. */
+function latin1(buf: BufferLike, start: number, end: number): string {
   return hasLatin1Slice ? buf.latin1Slice!(start, end) : buf.toString('latin1', start, end);
 }
 
@@ -108,10 +117,10 @@ export function asciiSlice(bytes: Uint8Array, start: number, end: number): strin
  */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
   if (NodeBuffer !== undefined) {
-    const buf = NodeBuffer.isBuffer(bytes) ? (bytes as BufferLike) : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const buf = asBuffer(NodeBuffer, bytes);
     if (end - start >= FAST_MIN_BYTES && wide !== undefined) {
       const window = buf.subarray(start, end);
-      if (wide.isAscii(window)) return hasLatin1Slice ? buf.latin1Slice!(start, end) : buf.toString('latin1', start, end);
+      if (wide.isAscii(window)) return latin1(buf, start, end);
       const text = decodeWide(wide, window);
       if (text !== undefined) return text;
     }
