@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, connect, serve, type DisconnectInfo, type Peer } from '@proj/core';
+import diagnostics from 'node:diagnostics_channel';
+import type net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ws } from './index.js';
 import { until } from '@proj/testing';
@@ -133,24 +135,30 @@ describe('ws() with core', () => {
       }
     });
     const port = (wss.address() as { port: number }).port;
+    // The client's TCP socket, to see the close frame arrive (ws reads it before this listener runs).
+    let clientSocket: net.Socket | undefined;
+    const onSocket = (message: unknown): void => void (clientSocket ??= (message as { socket: net.Socket }).socket);
+    diagnostics.subscribe('net.client.socket', onSocket);
     const client = connect(ws({ port, highWaterMark: 256 * 1024 * 1024 }), { highWaterMark: 256 * 1024 * 1024, maxQueueBytes: 256 * 1024 * 1024, reconnect: { initialDelay: 10, maxDelay: 50, jitter: 'none' } });
     await client.connected();
+    diagnostics.unsubscribe('net.client.socket', onSocket);
     const pad = 'x'.repeat(256 * 1024);
     const total = 60;
     const closeAt = 40; // 40 × 256 KiB: well past what the kernel buffers of a paused loopback connection hold
+    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
     for (let seq = 0; seq < total; seq++) {
       client.send({ seq, pad });
-      // One frame per tick until the kernel buffers are full, then a pause each time, so that
-      // the close frame is read between two sends.
-      await new Promise((resolve) => (seq < closeAt ? setImmediate(resolve) : setTimeout(resolve, 5)));
+      await turn(); // one frame per send
       if (seq === closeAt) {
-        // The close frame reaches the client while its frames still wait; the server reads them
-        // only later, so the client's sends after the close fail before those frames succeed.
+        // The close frame reaches the client while its frames still wait: every send from now on
+        // fails (on the next tick), while the frames before it succeed only once the server reads.
+        const closeFrame = once(clientSocket!, 'data');
         first!.close(1000);
-        setTimeout(() => first!.resume(), 100);
+        await closeFrame;
       }
     }
-    await until(() => connections === 2 && received.length >= total, 20_000, `${total} messages (have ${received.length})`);
+    first!.resume();
+    await until(() => connections === 2 && received.length >= total, 20_000, () => `${total} messages (have ${received.length})`);
     await client.flushed();
     expect(received.length).toBe(total); // none twice
     expect([...received].sort((a, b) => a - b)).toEqual([...Array(total).keys()]);
