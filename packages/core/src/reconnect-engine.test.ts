@@ -264,6 +264,44 @@ describe('ReconnectEngine', () => {
       engine.close();
     });
 
+    it('starts no healthy timer for a connection with no failure to forgive', async () => {
+      const d = dialer(() => 'accept');
+      const engine = new ReconnectEngine({ dial: d.dial, policy: linear });
+      engine.start();
+      await settle();
+      expect(engine.state).toBe('open');
+      expect(engine.attempt).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+      engine.close();
+    });
+
+    it("starts the healthy timer after the 'open' listeners, and not for a link they closed", async () => {
+      const d = dialer((n) => (n === 1 ? 'refuse' : 'hang'));
+      const engine = new ReconnectEngine({ dial: d.dial, policy: linear });
+      const timersSeenByOpen: number[] = [];
+      let closeOnOpen = false;
+      engine.on('open', () => {
+        timersSeenByOpen.push(vi.getTimerCount());
+        if (closeOnOpen) engine.linkClosed();
+      });
+      engine.start();
+      await settle();
+      await vi.advanceTimersByTimeAsync(100);
+      await openThenClose(engine, d);
+      expect(timersSeenByOpen).toEqual([0]); // announced before the timer exists
+      expect(vi.getTimerCount()).toBe(1); // the healthy timer
+      engine.linkClosed();
+      expect(vi.getTimerCount()).toBe(1); // the backoff timer only
+      closeOnOpen = true;
+      await vi.advanceTimersByTimeAsync(200);
+      d.last().accept();
+      await settle();
+      expect(engine.state).toBe('waiting');
+      expect(vi.getTimerCount()).toBe(1); // the backoff timer; no healthy timer for the closed link
+      engine.close();
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
     it('with healthyAfter Infinity, only markHealthy() resets', async () => {
       const d = dialer((n) => (n === 1 ? 'refuse' : 'hang'));
       const engine = new ReconnectEngine({ dial: d.dial, policy: linear, healthyAfter: Infinity });

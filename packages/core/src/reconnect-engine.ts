@@ -206,14 +206,24 @@ export class ReconnectEngine extends TypedEmitter<ReconnectEngineEvents> {
     this.#inFlight = undefined;
     attempt.fire('connect'); // reconnect-core calls reset() here, which our backoff ignores (pitfall 2)
     this.#transition('open');
-    if (this.#healthyAfter !== Infinity) {
-      this.#healthyTimer = setTimeout(() => {
-        this.#healthyTimer = undefined;
-        this.#resetBackoff();
-      }, this.#healthyAfter);
-    }
     this.#queue.push(() => this.emit('open', link));
+    // After the 'open' listeners: the connection is announced first, and the timer (a cold
+    // setTimeout after an idle wait costs tens of µs, bench "reconnect") comes after.
+    this.#queue.push(() => this.#armHealthyTimer(attempt));
     this.#flush();
+  }
+
+  /**
+   * Starts the timer after which the open link counts as healthy, if there is a failure count to
+   * reset (a first connection has none) and that link is still the open one (an 'open' listener
+   * may have closed it, or called markHealthy()).
+   */
+  #armHealthyTimer(attempt: DialAttempt): void {
+    if (this.#healthyAfter === Infinity || this.#attempt === 0 || this.#state !== 'open' || this.#current !== attempt) return;
+    this.#healthyTimer ??= setTimeout(() => {
+      this.#healthyTimer = undefined;
+      this.#resetBackoff();
+    }, this.#healthyAfter);
   }
 
   #onDialRejected(attempt: DialAttempt, reason: unknown): void {

@@ -59,6 +59,15 @@ describe('tcp()', () => {
     await listener.close();
   });
 
+  it('rejects with PROJ_ERR_ABORTED when the signal aborts as the dial starts', async () => {
+    const listener = await listenRaw();
+    const controller = new AbortController();
+    const dialing = tcp({ port: listener.port! }).dial(controller.signal);
+    controller.abort();
+    await expect(dialing).rejects.toMatchObject({ code: ErrorCode.ABORTED });
+    await listener.close();
+  });
+
   it('moves bytes both ways and reports the remote address', async () => {
     let serverSide!: Link;
     const accepted = new Promise<void>((resolve) => void listenRaw((link) => ((serverSide = link), resolve())).then((l) => (listener = l)));
