@@ -1,10 +1,13 @@
 /**
  * Reconnect: a TCP server process is stopped and restarted on a schedule of varied outage
- * lengths while an @proj client and a bare reconnect-core client, side by side in this process,
- * reconnect to it. Per restart and per client: time from the server listening again to the client
- * being connected, time from the successful attempt's start to connected, and the time added
- * over the client's own schedule (connected minus the instant its backoff timer was due). The
- * limit for attempt → connected is a bare `net.connect()` on the same port.
+ * lengths while an @proj client, or a bare reconnect-core client, reconnects to it from this
+ * process. The clients take turns: the schedule runs in blocks, each block once per client with
+ * that client alone, in an order that alternates from block to block (side by side, one client's
+ * timer could fall while the other was connecting: see methodology.ts). Per restart and per
+ * client: time from the server listening again to the client being connected, time from the
+ * successful attempt's start to connected, and the time added over the client's own schedule
+ * (connected minus the instant its backoff timer was due). The limit for attempt → connected is
+ * a bare `net.connect()` on the same port.
  */
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +16,11 @@ import { BenchChild } from './child-process.js';
 import { epochMs } from './clock.js';
 import { seededRandom } from './corpus.js';
 import { projProbe, reconnectCoreProbe, type Connection, type ReconnectProbe } from './reconnect-probes.js';
+
+/** Restarts per block: each client runs a block alone, then the other one runs it. */
+export const RECONNECT_BLOCK = 6;
+/** The outage of each client's one unsampled restart, before its first block. */
+const WARMUP_OUTAGE_MS = 100;
 import { summarize, type Summary } from './stats.js';
 
 export interface ReconnectStats {
@@ -71,40 +79,54 @@ export async function reconnectBench(config: BenchConfig, log: (line: string) =>
   const c = config.reconnect;
   const schedule = scheduleOf(c.outagesMs, c.repeat);
   const server = await BenchChild.start('reconnect server', new URL('./reconnect-server.ts', import.meta.url));
-  const probes: ReconnectProbe[] = [];
+  const makers = [projProbe, reconnectCoreProbe];
+  const names: string[] = [];
+  const samples = makers.map(() => [] as { listenAt: number; connection: Connection }[]);
   try {
     const { port } = await server.request<{ port: number }>({ op: 'start', port: 0 });
-    probes.push(projProbe(port), reconnectCoreProbe(port));
-    await waitFor(() => probes.every((p) => p.connections.length === 1), 5000, 'the first connections');
-    await sleep(c.settleMs);
-    const samples = probes.map(() => [] as { listenAt: number; connection: Connection }[]);
-    for (const [i, outage] of schedule.entries()) {
-      const before = probes.map((p) => p.connections.length);
-      const { stoppedAt } = await server.request<{ stoppedAt: number }>({ op: 'stop' });
-      await sleep(Math.max(0, stoppedAt + outage - epochMs()));
-      const { listenAt } = await server.request<{ listenAt: number }>({ op: 'start', port });
-      await waitFor(() => probes.every((p, k) => p.connections.length > before[k]!), c.reconnectTimeoutMs, 'both clients to reconnect');
-      probes.forEach((p, k) => samples[k]!.push({ listenAt, connection: p.connections[before[k]!]! }));
-      await sleep(c.settleMs);
-      if ((i + 1) % 6 === 0 || i + 1 === schedule.length) log(`reconnect: ${i + 1}/${schedule.length} restarts`);
+    for (let start = 0, block = 0; start < schedule.length; start += RECONNECT_BLOCK, block++) {
+      const outages = schedule.slice(start, start + RECONNECT_BLOCK);
+      const order = block % 2 === 0 ? [0, 1] : [1, 0];
+      for (const k of order) {
+        const probe = makers[k]!(port);
+        names[k] = probe.name;
+        try {
+          await waitFor(() => probe.connections.length === 1, 5000, `${probe.name}: the first connection`);
+          await sleep(c.settleMs);
+          // A client's first reconnect in this process compiles its code paths: not a sample.
+          if (block === 0) await restart(server, port, probe, WARMUP_OUTAGE_MS, c);
+          for (const outage of outages) samples[k]!.push(await restart(server, port, probe, outage, c));
+        } finally {
+          await probe.close();
+        }
+      }
+      log(`reconnect: ${Math.min(start + RECONNECT_BLOCK, schedule.length)}/${schedule.length} restarts, each client alone`);
     }
     const rawDial = summarize(await rawDials(port, 30));
-    const stats = probes.map((probe, k): ReconnectStats => {
-      const list = samples[k]!;
-      return {
-        name: probe.name,
-        listenToConnected: summarize(list.map((s) => s.connection.connectedAt - s.listenAt)),
-        attemptToConnected: summarize(list.map((s) => s.connection.connectedAt - s.connection.attemptAt)),
-        addedOverSchedule: summarize(list.map((s) => s.connection.connectedAt - Math.max(s.connection.scheduledAt ?? s.listenAt, s.listenAt))),
-        attempts: summarize(list.map((s) => s.connection.attempts)),
-      };
-    });
+    const stats = samples.map((list, k): ReconnectStats => ({
+      name: names[k]!,
+      listenToConnected: summarize(list.map((s) => s.connection.connectedAt - s.listenAt)),
+      attemptToConnected: summarize(list.map((s) => s.connection.connectedAt - s.connection.attemptAt)),
+      addedOverSchedule: summarize(list.map((s) => s.connection.connectedAt - Math.max(s.connection.scheduledAt ?? s.listenAt, s.listenAt))),
+      attempts: summarize(list.map((s) => s.connection.attempts)),
+    }));
     for (const s of stats) {
       log(`reconnect ${s.name}: listen→connected p50 ${s.listenToConnected.median.toFixed(0)} ms p90 ${s.listenToConnected.p90.toFixed(0)} ms; attempt→connected p50 ${s.attemptToConnected.median.toFixed(2)} ms; added over schedule p90 ${s.addedOverSchedule.p90.toFixed(2)} ms`);
     }
     return { schedule, probes: stats, rawDial };
   } finally {
-    for (const probe of probes) await probe.close();
     await server.stop();
   }
+}
+
+/** One outage: stops the server, waits `outage` ms, listens again and waits for `probe` to reconnect. */
+async function restart(server: BenchChild, port: number, probe: ReconnectProbe, outage: number, c: BenchConfig['reconnect']): Promise<{ listenAt: number; connection: Connection }> {
+  const before = probe.connections.length;
+  const { stoppedAt } = await server.request<{ stoppedAt: number }>({ op: 'stop' });
+  await sleep(Math.max(0, stoppedAt + outage - epochMs()));
+  const { listenAt } = await server.request<{ listenAt: number }>({ op: 'start', port });
+  await waitFor(() => probe.connections.length > before, c.reconnectTimeoutMs, `${probe.name} to reconnect`);
+  const connection = probe.connections[before]!;
+  await sleep(c.settleMs);
+  return { listenAt, connection };
 }

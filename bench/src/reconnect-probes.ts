@@ -4,7 +4,7 @@
  * clock. @proj with its defaults; bare `reconnect-core` as its README sets it up over `net`,
  * with a 50 ms initial delay and a 10 s cap.
  */
-import { connect, type Client } from '@proj/core';
+import { connect, type Client, type Transport } from '@proj/core';
 import { tcp } from '@proj/tcp';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -54,11 +54,19 @@ class Recorder {
 /** @proj's `connect()` with every reconnect option at its default. */
 export function projProbe(port: number): ReconnectProbe {
   const recorder = new Recorder();
-  const client: Client = connect(tcp({ port }));
+  const inner = tcp({ port });
+  // The attempt is stamped as its dial starts, as reconnect-core's 'reconnect' event is (the
+  // client's 'connecting' state event comes after the dial has begun).
+  const transport: Transport = {
+    name: inner.name,
+    listen: (onLink) => inner.listen(onLink),
+    dial: (signal) => {
+      recorder.attempt();
+      return inner.dial(signal);
+    },
+  };
+  const client: Client = connect(transport);
   client.on('reconnecting', ({ delay }) => recorder.scheduled(delay));
-  client.on('state', (state) => {
-    if (state === 'connecting') recorder.attempt();
-  });
   client.on('connect', () => recorder.connected());
   client.on('message', () => {});
   return { name: '@proj (defaults: fibonacci, 100 ms, 10 s cap, equal jitter)', connections: recorder.connections, close: () => client.destroy() };

@@ -10,7 +10,7 @@ import type { BenchConfig } from './bench-config.js';
 import type { Comparison, Section } from './comparison.js';
 import type { MachineInfo } from './machine.js';
 import { METHODOLOGY } from './methodology.js';
-import type { ReconnectResult } from './reconnect-bench.js';
+import { RECONNECT_BLOCK, type ReconnectResult } from './reconnect-bench.js';
 import type { Summary } from './stats.js';
 import type { TargetResult } from './targets.js';
 
@@ -81,7 +81,7 @@ function reconnectTable(result: ReconnectResult): string[] {
     );
   }
   lines.push(`| bare \`net.connect()\` (limit of attempt → connected) | | ${ms(result.rawDial.median)} / ${ms(result.rawDial.p90)} | | |`);
-  lines.push('', `Outages (ms, in run order): ${result.schedule.join(', ')}. Both clients ran side by side against the same server restarts.`);
+  lines.push('', `Outages (ms, in run order): ${result.schedule.join(', ')}. Each client ran every outage alone, in blocks of ${RECONNECT_BLOCK}, the two taking turns.`);
   return lines;
 }
 
