@@ -15,7 +15,7 @@ import { decodeBench } from './decode-bench.js';
 import { encodeBench } from './encode-bench.js';
 import { machineInfo } from './machine.js';
 import { memoryBench } from './memory-bench.js';
-import { reconnectBench, type ReconnectResult } from './reconnect-bench.js';
+import { reconnectBenchInChild, type ReconnectResult } from './reconnect-bench.js';
 import { PUBLISHED_RESULTS, renderMarkdown, writeReport, type BenchReport } from './report.js';
 import { evaluateTargets } from './targets.js';
 import { transportBench } from './transport-bench.js';
@@ -40,7 +40,7 @@ for (const section of only) {
     else if (section === 'encode') comparisons.push(...(await encodeBench(config, log)));
     else if (section === 'transport') comparisons.push(...(await transportBench(config, log, contenders)));
     else if (section === 'memory') comparisons.push(...(await memoryBench(config, log)));
-    else reconnect = await reconnectBench(config, log);
+    else reconnect = await reconnectBenchInChild(config, log);
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     log(`${section} FAILED: ${message}`);

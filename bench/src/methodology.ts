@@ -46,7 +46,7 @@ export const METHODOLOGY = `## How these numbers are made
   first. What one connection keeps alive, object type by object type:
   \`node --expose-gc --import tsx bench/src/heap-census.ts proj-tcp\` (or \`raw-net\`, \`bare-ws\`, \`proj-ws\`).
 - **Reconnect.** An @proj client (defaults) and a bare reconnect-core client (fibonacci from
-  50 ms, 10 s cap), in the benchmark's own process, reconnect to one TCP server process that is
+  50 ms, 10 s cap), in a process started for this section, reconnect to one TCP server process that is
   stopped (listener closed, connections destroyed) and restarted after each outage of the
   schedule. The clients take turns, each alone in the process: the schedule runs in blocks of ${RECONNECT_BLOCK}
   outages, each block once per client, the order alternating from block to block, after one
@@ -54,7 +54,9 @@ export const METHODOLOGY = `## How these numbers are made
   (earlier runs) each client's backoff timer now and then fell while the other was connecting,
   and the later one paid for the other's cold connect path: @proj's added p90 was 2.12–3.00 ms
   over four full runs, 1.48 ms alone in a 40-restart probe, and reconnect-core's 1.64–1.71 ms
-  against 1.47–1.60 ms alone.
+  against 1.47–1.60 ms alone. In the benchmark's main process, after the decode and encode
+  sections, @proj's added p90 was 2.69–2.86 ms even alone (1.80 ms in a fresh process after the
+  same sections; reconnect-core 1.60–1.78 against 1.38 ms).
   *listen → connected*: from the server's listen callback to the client's connect event (one
   shared clock). *attempt → connected*: from the successful attempt's dial (reconnect-core's
   \`reconnect\` event; for @proj, the transport's \`dial()\` call). *added over
