@@ -55,8 +55,8 @@ export const METHODOLOGY = `## How these numbers are made
   and the later one paid for the other's cold connect path: @proj's added p90 was 2.12–3.00 ms
   over four full runs, 1.48 ms alone in a 40-restart probe, and reconnect-core's 1.64–1.71 ms
   against 1.47–1.60 ms alone. In the benchmark's main process, after the decode and encode
-  sections, @proj's added p90 was 2.69–2.86 ms even alone (1.80 ms in a fresh process after the
-  same sections; reconnect-core 1.60–1.78 against 1.38 ms). It runs before the memory section,
+  sections, @proj's added p90 was 2.69 ms even alone, and 1.80 ms in a fresh process after the
+  same sections (reconnect-core 1.60 and 1.38 ms). It runs before the memory section,
   whose ~100k closed loopback connections sit in TIME_WAIT for a minute: run after it, @proj's
   added p90 was 2.29 and 2.69 ms (reconnect-core 1.49, 2.06).
   *listen → connected*: from the server's listen callback to the client's connect event (one

@@ -134,8 +134,8 @@ async function restart(server: BenchChild, port: number, probe: ReconnectProbe, 
 /**
  * Runs {@link reconnectBench} in a fresh child process, as every other section that times a
  * connection does. Run in the main process after the decode and encode sections, @proj's added
- * p90 was 2.69 and 2.86 ms (attempt → connected p90 2.48, 2.85 ms) against 1.71 and 1.82 ms in a
- * process that had run nothing else; reconnect-core moved less (1.60, 1.78 against 1.47, 1.60 ms).
+ * p90 was 2.69 ms (attempt → connected p90 2.48 ms); in a fresh process after the same sections,
+ * 1.80 ms (1.31 ms). reconnect-core moved less: 1.60 against 1.38 ms.
  */
 export async function reconnectBenchInChild(config: BenchConfig, log: (line: string) => void): Promise<ReconnectResult> {
   const c = config.reconnect;
