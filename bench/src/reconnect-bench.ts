@@ -16,12 +16,12 @@ import { BenchChild } from './child-process.js';
 import { epochMs } from './clock.js';
 import { seededRandom } from './corpus.js';
 import { projProbe, reconnectCoreProbe, type Connection, type ReconnectProbe } from './reconnect-probes.js';
+import { summarize, type Summary } from './stats.js';
 
 /** Restarts per block: each client runs a block alone, then the other one runs it. */
 export const RECONNECT_BLOCK = 6;
 /** The outage of each client's one unsampled restart, before its first block. */
 const WARMUP_OUTAGE_MS = 100;
-import { summarize, type Summary } from './stats.js';
 
 export interface ReconnectStats {
   name: string;
