@@ -32,21 +32,16 @@ const shared = new Map<string, WsHandshake>();
 export function serverHandshake(request: http.IncomingMessage): WsHandshake {
   const { 'sec-websocket-key': _nonce, ...headers } = request.headers;
   const url = request.url ?? '/';
-  for (const value of Object.values(headers)) if (Array.isArray(value)) Object.freeze(value);
-  let handshake: WsHandshake;
   // A query string often carries a token, like the personal headers: such requests are not shared.
-  if (url.includes('?') || PERSONAL.some((name) => headers[name] !== undefined)) {
+  const personal = url.includes('?') || PERSONAL.some((name) => headers[name] !== undefined);
+  const key = personal ? undefined : `${url}\n${JSON.stringify(headers)}`;
+  let handshake = key === undefined ? undefined : shared.get(key);
+  if (handshake === undefined) {
+    for (const value of Object.values(headers)) if (Array.isArray(value)) Object.freeze(value);
     handshake = Object.freeze({ url, headers: Object.freeze(headers) });
-  } else {
-    const key = `${url}\n${JSON.stringify(headers)}`;
-    const cached = shared.get(key);
-    if (cached !== undefined) handshake = cached;
-    else {
-      handshake = Object.freeze({ url, headers: Object.freeze(headers) });
-      if (key.length <= MAX_KEY_LENGTH) {
-        if (shared.size >= MAX_SHARED) shared.clear();
-        shared.set(key, handshake);
-      }
+    if (key !== undefined && key.length <= MAX_KEY_LENGTH) {
+      if (shared.size >= MAX_SHARED) shared.clear();
+      shared.set(key, handshake);
     }
   }
   const socket = request.socket;
