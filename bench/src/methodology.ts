@@ -1,4 +1,5 @@
 import { RECONNECT_BLOCK } from './reconnect-bench.js';
+
 /** The "how these numbers are made" section every report ends with: what each measurement means and where it can mislead. */
 export const METHODOLOGY = `## How these numbers are made
 

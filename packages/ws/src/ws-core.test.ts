@@ -116,6 +116,7 @@ describe('ws() with core', () => {
     expect(await gone).toMatchObject({ reason: 'heartbeat-timeout', error: { code: ErrorCode.HEARTBEAT_TIMEOUT, details: { heartbeat: 50 } } });
     await server.close();
   });
+
   it('resends only what a closing WebSocket never sent: no duplicates when frames still drain after the close', async () => {
     // `ws` fails a send after the close on the next tick, while frames sent before it are still
     // in the socket and succeed later: errors come before earlier successes.
