@@ -69,12 +69,13 @@ export interface DecoderStats {
  * `push()`, the rest of that chunk is dropped (its lines still count) and decoding resumes at
  * the next line boundary.
  *
- * Chunks are not copied: the first piece of a partial line, and any later piece of 1 KiB or
- * more, is kept by reference until its line ends, so do not reuse a chunk's memory after
- * pushing it (Node sockets and streams hand out fresh buffers). Later small pieces are packed
- * into 1 KiB buffers, so a peer trickling one byte per packet costs bytes, not one retained
- * chunk per byte. Memory held for a partial line stays under about twice `maxLineBytes`, plus
- * the chunk its first piece came from.
+ * Chunks are not copied to be held: the first piece of a partial line, and any later piece of
+ * 1 KiB or more, is kept by reference until its line ends, so do not reuse a chunk's memory
+ * after pushing it (Node sockets and streams hand out fresh buffers). An all-ASCII chunk of
+ * 256 bytes or more is decoded whole, and its piece is kept as a slice of that string instead.
+ * Later small pieces are packed into 1 KiB buffers, so a peer trickling one byte per packet
+ * costs bytes, not one retained chunk per byte. Memory held for a partial line stays under
+ * about twice `maxLineBytes`, plus the chunk (or its string) its first piece came from.
  */
 export class NdjsonDecoder {
   readonly #maxLineBytes: number;
@@ -156,9 +157,23 @@ export class NdjsonDecoder {
 
   #pushBytes(chunk: Uint8Array, epoch: number): void {
     const len = chunk.length;
+    const partial = this.#partial;
+    // An all-ASCII chunk, while no bytes are held, is one latin1 copy and then text: its complete
+    // lines need no view, scan or copy per window, and the line it ends in stays a slice of that
+    // string, so the next such chunk ends it with a string concatenation instead of a byte join
+    // and a decode of its own (bench "decode, small msgs, 1 KiB chunks"). Held bytes (a line
+    // begun in a non-ASCII or short chunk, or a long line) continue in bytes, kept by reference.
+    // ASCII has one byte per unit, so the limit stays exact in text.
+    const asciiFirst = len >= ASCII_CHECK_MIN_BYTES && !partial.holdsBytes;
+    if (asciiFirst) {
+      const text = asciiSlice(chunk, 0, len);
+      if (text !== undefined) {
+        this.#pushText(text, epoch);
+        return;
+      }
+    }
     this.#bytesIn += len;
     if (len === 0) return;
-    const partial = this.#partial;
     partial.toBytes();
     let start = 0;
     if (!partial.empty || this.#discarding) {
@@ -179,10 +194,8 @@ export class NdjsonDecoder {
       return;
     }
     this.#bytesScanned += len - last - 1;
-    // The complete lines of an all-ASCII chunk are one latin1 copy: no view, scan and copy per
-    // window (bench "decode, small msgs, 1 KiB chunks"). ASCII has one byte per unit, so the
-    // per-line check of a long text window keeps the limit exact.
-    const text = len >= ASCII_CHECK_MIN_BYTES ? asciiSlice(chunk, start, last + 1) : undefined;
+    // The complete lines of an all-ASCII chunk after held bytes: one latin1 copy too.
+    const text = len >= ASCII_CHECK_MIN_BYTES && !asciiFirst ? asciiSlice(chunk, start, last + 1) : undefined;
     if (text !== undefined) this.#parseLines(text, 0, -1, text.length > this.#unitsAlwaysFit, epoch);
     else this.#parseBytes(chunk, start, last + 1, epoch);
     if (this.#epoch === epoch && last + 1 < len) this.#appendBytes(chunk, last + 1, len);

@@ -80,7 +80,7 @@ function cutsFor(length: number, interesting: number[], choices: Array<[boolean,
 }
 
 /** Coverage counters: a property that claims to split inside characters must actually do so. */
-const coverage = { midCharacter: 0, insideCrLf: 0, insideSurrogatePair: 0, oneUnitAtATime: 0, asciiChunks: 0 };
+const coverage = { midCharacter: 0, insideCrLf: 0, insideSurrogatePair: 0, oneUnitAtATime: 0, asciiChunks: 0, asciiAfterBytes: 0, bytesAfterAscii: 0 };
 
 function noteByteCuts(buf: Uint8Array, cuts: number[]): void {
   if (cuts.some((c) => (buf[c]! & 0xc0) === 0x80)) coverage.midCharacter++;
@@ -273,11 +273,13 @@ describe('NdjsonDecoder (property-based)', () => {
             if (at >= buf.length) break;
             cuts.push(at);
           }
-          const asciiText = [0, ...cuts].some((from, k) => {
-            const piece = buf.subarray(from, cuts[k] ?? buf.length);
-            return piece.length >= 256 && piece.every((b) => b < 0x80);
-          });
-          if (asciiText) coverage.asciiChunks++;
+          const pieces = [0, ...cuts].map((from, k) => buf.subarray(from, cuts[k] ?? buf.length));
+          const asciiText = pieces.map((piece) => piece.length >= 256 && piece.every((b) => b < 0x80));
+          if (asciiText.includes(true)) coverage.asciiChunks++;
+          // A line held across the switch between the text route (all-ASCII chunks) and the byte route.
+          const held = (k: number) => pieces[k]!.at(-1) !== 10;
+          if (pieces.some((p, k) => k > 0 && asciiText[k] && !asciiText[k - 1] && held(k - 1) && p.some((b, i) => b === 10 && i > 0))) coverage.asciiAfterBytes++;
+          if (pieces.some((p, k) => k > 0 && !asciiText[k] && asciiText[k - 1] && held(k - 1) && p.some((b) => b >= 0x80))) coverage.bytesAfterAscii++;
           const { decoder, events } = decodeWith(max);
           pushBytes(decoder, buf, cuts);
           decoder.flush();
@@ -316,6 +318,8 @@ describe('NdjsonDecoder (property-based)', () => {
     expect(coverage.insideSurrogatePair).toBeGreaterThan(VARIANT_RUNS / 20);
     expect(coverage.oneUnitAtATime).toBeGreaterThan(RUNS / 10);
     expect(coverage.asciiChunks).toBeGreaterThan(VARIANT_RUNS / 10);
+    expect(coverage.asciiAfterBytes).toBeGreaterThan(VARIANT_RUNS / 50);
+    expect(coverage.bytesAfterAscii).toBeGreaterThan(VARIANT_RUNS / 50);
     console.info(`[ndjson-property] cases run: ${JSON.stringify(ran)} (total ${total}); coverage: ${JSON.stringify(coverage)}`);
   });
 });

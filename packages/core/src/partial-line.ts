@@ -59,6 +59,11 @@ export class PartialLine {
     return this.#partBytes === 0 && this.#text === '' && !this.#heldCR;
   }
 
+  /** True when part of the line is held as bytes (text alone, or nothing, is false). */
+  get holdsBytes(): boolean {
+    return this.#partBytes !== 0;
+  }
+
   /** Bytes held, in UTF-8 (never over the limit). Measures held text the first time it is asked. */
   byteLength(): number {
     if (this.#textBytes === -1) this.#textBytes = utf8ByteLength(this.#text);
