@@ -7,7 +7,7 @@ export { memory, createLinkPair, type MemoryLinkOptions } from './memory-transpo
 export { hasServerIdentity, type TlsOptions } from './tls-options.js';
 export { tlsHandshake, type TlsHandshake, type PeerCertificateInfo, type TlsSocketLike } from './tls-handshake.js';
 export { DuplexLink, wrapStreamError, type DuplexLike, type DuplexLinkOptions } from './duplex-link.js';
-export { formatAddress } from './address.js';
+export { formatAddress, socketAddress, type AddressedSocket } from './address.js';
 
 // Framing
 export { NdjsonDecoder, DEFAULT_MAX_LINE_BYTES, type NdjsonDecoderOptions, type DecoderStats } from './ndjson-decoder.js';

@@ -1,7 +1,7 @@
 /**
  * `tcp({ host, port })`: the TCP transport on `node:net`; with `tls`, TLS on `node:tls`.
  */
-import { DuplexLink, ErrorCode, formatAddress, ProjError, checkNumber, type Link, type Listener, type Transport, tlsHandshake, hasServerIdentity } from '@proj/core';
+import { DuplexLink, ErrorCode, formatAddress, socketAddress, ProjError, checkNumber, type Link, type Listener, type Transport, tlsHandshake, hasServerIdentity } from '@proj/core';
 import net from 'node:net';
 import tls from 'node:tls';
 import { secureContextOf, type TlsOptions } from './tls-options.js';
@@ -54,12 +54,7 @@ function resetLinkStream(stream: unknown): void {
 
 /** A link on a connected TCP socket; `destroy()` sends an RST. */
 function socketLink(socket: net.Socket): Link {
-  return new DuplexLink(socket, {
-    transport: 'tcp',
-    remoteAddress: formatAddress(socket.remoteAddress, socket.remotePort),
-    abort: resetLinkStream,
-    syncWrites: true,
-  });
+  return new DuplexLink(socket, { transport: 'tcp', remoteAddress: socketAddress(socket), abort: resetLinkStream, syncWrites: true });
 }
 
 /**
@@ -70,7 +65,7 @@ function socketLink(socket: net.Socket): Link {
 function tlsLink(socket: tls.TLSSocket, tcpSocket: net.Socket | undefined): Link {
   return new DuplexLink(socket, {
     transport: 'tls',
-    remoteAddress: formatAddress(socket.remoteAddress, socket.remotePort),
+    remoteAddress: socketAddress(socket),
     handshake: tlsHandshake(socket),
     abort: () => {
       if (tcpSocket !== undefined && !tcpSocket.destroyed) reset(tcpSocket);

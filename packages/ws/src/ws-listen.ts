@@ -3,7 +3,7 @@
  * http(s) server or on the user's, sharing its port. Both route `'upgrade'` events by path to a
  * `noServer` WebSocketServer, so the two modes behave the same.
  */
-import { ErrorCode, ProjError, formatAddress, type Link, type Listener, hasServerIdentity } from '@proj/core';
+import { ErrorCode, ProjError, formatAddress, socketAddress, type Link, type Listener, hasServerIdentity } from '@proj/core';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -54,7 +54,7 @@ function routeUpgrades(server: http.Server, config: WsConfig, onLink: (link: Lin
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.maxPayload, perMessageDeflate: config.perMessageDeflate });
   const accept = (socket: WebSocket, request: http.IncomingMessage): void => {
     const link = new WsLink(socket, {
-      remoteAddress: formatAddress(request.socket.remoteAddress, request.socket.remotePort),
+      remoteAddress: socketAddress(request.socket),
       highWaterMark: config.highWaterMark,
       heartbeat: config.heartbeat,
       role: 'server',
