@@ -74,8 +74,9 @@ function configOf(options: ChannelOptions): ChannelConfig {
 
 /** Shared mechanics of {@link Peer} and {@link Client}. Not constructed directly. */
 export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = ChannelEvents> extends TypedEmitter<Events> {
-  /** Counters; read them any time. */
-  readonly stats: ChannelStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, dropped: 0, writes: 0 };
+  // Made with the first counted event or read: an idle connection holds no counters (80 B, bench
+  // "memory per idle connection").
+  #stats: ChannelStats | undefined;
   /** Identifier used in error details and diagnostics. */
   abstract readonly id: string;
   /** Current connection state. */
@@ -123,6 +124,16 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
         this.destroyLink('heartbeat-timeout', error);
       },
     });
+  }
+
+  /** Counters; read them any time. The same object on every read, updated in place. */
+  get stats(): ChannelStats {
+    return (this.#stats ??= { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, dropped: 0, writes: 0 });
+  }
+
+  /** @internal The counters if anything was counted or read, without making them (a server sums its peers'). */
+  static statsIfMade(channel: Channel): Readonly<ChannelStats> | undefined {
+    return channel.#stats;
   }
 
   /** When data (messages or heartbeats) last arrived from the peer (ms since the epoch). */

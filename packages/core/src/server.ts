@@ -246,12 +246,15 @@ export class Server extends TypedEmitter<ServerEvents> {
 }
 
 function addPeerStats(into: ServerStats, peer: Peer): void {
-  into.messagesIn += peer.stats.messagesIn;
-  into.messagesOut += peer.stats.messagesOut;
-  into.bytesIn += peer.stats.bytesIn;
-  into.bytesOut += peer.stats.bytesOut;
-  into.malformed += peer.stats.malformed;
-  into.dropped += peer.stats.dropped;
+  // Not `peer.stats`, which would make counters for every idle peer the sum passes over.
+  const stats = Peer.statsIfMade(peer);
+  if (stats === undefined) return;
+  into.messagesIn += stats.messagesIn;
+  into.messagesOut += stats.messagesOut;
+  into.bytesIn += stats.bytesIn;
+  into.bytesOut += stats.bytesOut;
+  into.malformed += stats.malformed;
+  into.dropped += stats.dropped;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi, afterEach } from 'vitest';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { connect, memory, serve, ErrorCode, diagnosticChannels, type Client, type Server, type Link } from '../src/index.js';
+import { connect, memory, serve, ErrorCode, Peer, diagnosticChannels, type Client, type Server, type Link } from '../src/index.js';
 import { collect, nextEvent, until } from '@proj/testing';
 
 const fast = { initialDelay: 5, maxDelay: 20, jitter: 'none' as const };
@@ -69,6 +69,27 @@ describe('serve() and connect()', () => {
     expect(client.stats.writes).toBe(1);
     expect(client.stats.messagesOut).toBe(500);
     await until(() => server.stats.messagesIn === 500);
+  });
+
+  it("makes a peer's counters with its first counted event: an idle peer holds none, and server.stats does not make them", async () => {
+    const t = memory();
+    const server = track(await serve(t, () => {}));
+    const idle = await rawPeer(t);
+    const busy = await rawPeer(t);
+    await until(() => server.peers.size === 2);
+    const [idlePeer, busyPeer] = server.peers.list();
+    busy.link.write('{"a":1}\n');
+    await until(() => server.stats.messagesIn === 1);
+    expect(server.stats).toMatchObject({ messagesIn: 1, bytesIn: 8 });
+    expect(Peer.statsIfMade(idlePeer!)).toBeUndefined();
+    expect(Peer.statsIfMade(busyPeer!)).toBe(busyPeer!.stats);
+    // Read once, they exist from then on: the same object, updated in place.
+    const stats = idlePeer!.stats;
+    expect(stats).toEqual({ messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, dropped: 0, writes: 0 });
+    idle.link.write('2\n');
+    await until(() => stats.messagesIn === 1);
+    expect(idlePeer!.stats).toBe(stats);
+    expect(server.stats.messagesIn).toBe(2);
   });
 
   it('queues sends while disconnected and flushes them in order once the server appears', async () => {
