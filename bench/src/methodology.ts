@@ -22,8 +22,8 @@ export const METHODOLOGY = `## How these numbers are made
   ~2 µs per call, from 2 KiB; ICU's converter behind a streaming \`TextDecoder\`, 1.9 µs per
   1 KiB, from 128 B). At 1 KiB chunks every ~949 B message straddles two chunks and needs a decode
   call of its own: 1.6–2.6 µs next to 4.5–7.3 µs of \`JSON.parse\` (two machines), so about 0.73× of
-  that reference at best. The complete lines of an all-ASCII chunk of 256 B or more are decoded
-  in one copy.
+  that reference at best. An all-ASCII chunk of 256 B or more is decoded in one copy, and the
+  line it ends in is kept as a slice of that text, so the next chunk ends it with a concatenation.
 - **Transport.** One echo-server process and one client process per contender, on 127.0.0.1 or a
   unix socket under the temp directory, started afresh for every round and warmed up first (a
   process's JIT outcome lasts its life: one pair per run made whole runs differ). Every server
@@ -40,9 +40,11 @@ export const METHODOLOGY = `## How these numbers are made
   N; RSS and heap are read after forced full GCs. *default V8 heap* is the issue's definition, but
   V8's young generation grows with the accept burst and stays resident, adding KiB per connection
   at random (each row shows the young generation held). The step is a threshold, not a slope:
-  the raw net server itself, made to keep 128 B more per connection (an array), went from 16 to
-  32 MiB of young generation at N = 5,000 and from 2.5 to 3.2 KiB RSS per connection (3.7 KiB
-  at 256 B more). *young gen pinned to 1 MiB*
+  the raw net server itself, made to keep more per connection (an array), went from 16 to
+  32 MiB of young generation at N = 5,000 with 128 B more in one run (RSS 2.5 → 3.2 KiB per
+  connection), and in another stayed at 16 MiB up to 192 B more (heap +0.19 KiB per connection)
+  and went to 32 MiB from 256 B (+0.31 KiB; RSS 3.4–4.0 KiB, from 1.7–2.6 KiB unpadded).
+  *young gen pinned to 1 MiB*
   (\`--min/max-semi-space-size=1\`) shows what connections retain. Targets are judged on the
   first. What one connection keeps alive, object type by object type:
   \`node --expose-gc --import tsx bench/src/heap-census.ts proj-tcp\` (or \`raw-net\`, \`bare-ws\`, \`proj-ws\`).
