@@ -67,6 +67,28 @@ describe('Heartbeat', () => {
     heartbeat.stop();
   });
 
+  it('reads liveness from an owner that counts bytes read, with no alive() calls', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
+    const socket = fakeSocket();
+    const dead: ProjError[] = [];
+    const link = { ...owner(dead), bytesRead: 100 };
+    new Heartbeat(socket, 1000, 'server', link);
+    vi.advanceTimersByTime(1000);
+    expect(socket.pings).toBe(1);
+    link.bytesRead += 6; // a pong
+    vi.advanceTimersByTime(1000);
+    expect(socket.pings).toBe(2);
+    vi.advanceTimersByTime(1000); // nothing read since: the verdict waits for an immediate
+    link.bytesRead += 6; // a pong read in that poll phase
+    vi.advanceTimersByTime(1);
+    expect(dead).toHaveLength(0);
+    vi.advanceTimersByTime(1000);
+    expect(socket.pings).toBe(3);
+    elapse(1000); // nothing read since that ping
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ code: ErrorCode.HEARTBEAT_TIMEOUT });
+  });
+
   it('client role: probes only after a silent interval, gives up after a second one', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();

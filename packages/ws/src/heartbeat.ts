@@ -16,6 +16,12 @@ export interface HeartbeatOwner {
   readonly paused: boolean;
   /** The peer is presumed gone: tear the link down with this `PROJ_ERR_HEARTBEAT_TIMEOUT` error. */
   destroy(error: ProjError): void;
+  /**
+   * Bytes read from the peer so far (the socket under the WebSocket), when the owner can tell:
+   * any change between two ticks is traffic, a pong or anything else, and the owner then needs
+   * no `ping`/`pong` listeners nor {@link Heartbeat.alive} calls. `undefined`: it calls `alive()`.
+   */
+  readonly bytesRead?: number | undefined;
 }
 
 /** `ws`'s `WebSocket.OPEN`. */
@@ -57,6 +63,8 @@ export class Heartbeat {
   readonly #probeEveryTick: boolean;
   #seen = false;
   #probed = false;
+  /** The owner's `bytesRead` when last looked at (-1: the owner does not count). */
+  #bytesRead: number;
 
   /** Starts watching `socket`: the timer of `interval` ticks this heartbeat until {@link Heartbeat.stop}. */
   constructor(socket: Pingable, interval: number, role: 'server' | 'client', owner: HeartbeatOwner) {
@@ -64,6 +72,7 @@ export class Heartbeat {
     this.#owner = owner;
     this.#interval = interval;
     this.#probeEveryTick = role === 'server';
+    this.#bytesRead = owner.bytesRead ?? -1;
     const group = groups.get(interval);
     if (group === undefined) {
       const members = new Set<Heartbeat>([this]);
@@ -78,7 +87,7 @@ export class Heartbeat {
     group.members.add(this);
   }
 
-  /** Something arrived from the peer (a pong, a ping, a message): it is alive. */
+  /** Something arrived from the peer (a pong, a ping, a message): it is alive. Not needed when the owner counts `bytesRead`. */
   alive(): void {
     this.#seen = true;
   }
@@ -97,8 +106,18 @@ export class Heartbeat {
     for (const heartbeat of members) Heartbeat.#onTick(heartbeat);
   }
 
+  /** Counts bytes read since the last look as traffic. */
+  static #readSince(heartbeat: Heartbeat): void {
+    if (heartbeat.#bytesRead === -1) return;
+    const bytesRead = heartbeat.#owner.bytesRead ?? heartbeat.#bytesRead;
+    if (bytesRead === heartbeat.#bytesRead) return;
+    heartbeat.#bytesRead = bytesRead;
+    heartbeat.#seen = true;
+  }
+
   static #onTick(heartbeat: Heartbeat): void {
     if (heartbeat.#socket.readyState !== OPEN) return;
+    Heartbeat.#readSince(heartbeat);
     if (heartbeat.#owner.paused) {
       heartbeat.#seen = false;
       heartbeat.#probed = false;
@@ -119,6 +138,7 @@ export class Heartbeat {
   }
 
   static #verdict(heartbeat: Heartbeat): void {
+    Heartbeat.#readSince(heartbeat);
     if (heartbeat.#seen || heartbeat.#socket.readyState !== OPEN) return;
     heartbeat.stop();
     const interval = heartbeat.#interval;

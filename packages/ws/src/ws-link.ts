@@ -39,6 +39,8 @@ export interface RawSocket {
   /** False once destroyed, errored or ended. */
   readonly writable: boolean;
   readonly writableLength: number;
+  /** Bytes read from the peer so far. */
+  readonly bytesRead: number;
   /** Set (`true`) on a `tls.TLSSocket`, which writes later, not inside `write()`. */
   readonly encrypted?: boolean;
   write(chunk: string, callback: (error?: Error | null) => void): boolean;
@@ -91,8 +93,12 @@ export class WsLink implements Link, HeartbeatOwner {
     socket.on('message', WsLink.#onMessage);
     if (options.heartbeat > 0) {
       this.#heartbeat = new Heartbeat(socket, options.heartbeat, options.role, this);
-      socket.on('pong', WsLink.#onAlive);
-      socket.on('ping', WsLink.#onAlive);
+      // With the socket underneath, the heartbeat reads its byte count: two listeners fewer per
+      // link (~100 B of `ws`'s listener map, bench "memory per idle connection"), no call per frame.
+      if (this.#raw === undefined) {
+        socket.on('pong', WsLink.#onAlive);
+        socket.on('ping', WsLink.#onAlive);
+      }
     }
   }
 
@@ -107,6 +113,11 @@ export class WsLink implements Link, HeartbeatOwner {
 
   get bufferedAmount(): number {
     return this.#socket.bufferedAmount;
+  }
+
+  /** Bytes read from the socket under the WebSocket, when the link has it (read by the {@link Heartbeat}). */
+  get bytesRead(): number | undefined {
+    return this.#raw?.bytesRead;
   }
 
   /** `true` between `pause()` and `resume()` (read by the {@link Heartbeat}). */
@@ -194,7 +205,7 @@ export class WsLink implements Link, HeartbeatOwner {
   // only, never private instance ones: those put a class brand in every instance (8 B per link).
   static #onMessage(this: Carrier, data: RawData): void {
     const link = this[kLink]!;
-    link.#heartbeat?.alive();
+    if (link.#raw === undefined) link.#heartbeat?.alive();
     // With the default binaryType ('nodebuffer') `ws` always delivers one Buffer. Text and
     // binary frames alike go to core as bytes: a binary frame is decoded as UTF-8 text.
     const frame = data as Buffer;
