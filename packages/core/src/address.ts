@@ -23,7 +23,9 @@ export interface AddressedSocket {
  * The remote end of a connected socket, as {@link formatAddress} writes it. Reading it makes
  * `net` cache the peer name on the socket (`_peername`: an object and an address string, ~90 B
  * a connection would hold for its whole life, bench "memory per idle connection"), so the cache
- * is dropped again: `net` asks the kernel anew if anything reads the address later.
+ * is dropped again: while the socket is open, `net` asks the kernel anew if anything reads the
+ * address later; once it has closed, `socket.remoteAddress` is `undefined`. Use it on sockets
+ * the adapter owns, not on ones user code may still ask after they close.
  */
 export function socketAddress(socket: AddressedSocket): string {
   const address = formatAddress(socket.remoteAddress, socket.remotePort);

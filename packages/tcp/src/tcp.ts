@@ -140,6 +140,8 @@ function dialTcp(config: TcpConfig, signal?: AbortSignal): Promise<Link> {
         settle();
         return;
       }
+      // The check above cached the peer name on this socket; the TLS link reads its own.
+      socketAddress(socket);
       // TLS over a socket we own, so that the link's destroy() can reset it (see tlsLink).
       const { options, secureContext, servername } = config.tls;
       secure = tls.connect({ ...options, secureContext, servername, socket, host: config.host });

@@ -48,13 +48,17 @@ function refuseUpgrade(socket: Duplex, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-/** Routes `server`'s upgrades for `config.path` to `onLink`; returns the function that stops it. */
-function routeUpgrades(server: http.Server, config: WsConfig, onLink: (link: Link) => void): () => void {
+/**
+ * Routes `server`'s upgrades for `config.path` to `onLink`; returns the function that stops it.
+ * `owned`: the server is ours, so are its sockets, and net's cached peer name can be dropped
+ * (see `socketAddress`); a user's server keeps it for the user's own code.
+ */
+function routeUpgrades(server: http.Server, config: WsConfig, onLink: (link: Link) => void, owned: boolean): () => void {
   let closed = false;
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.maxPayload, perMessageDeflate: config.perMessageDeflate });
   const accept = (socket: WebSocket, request: http.IncomingMessage): void => {
     const link = new WsLink(socket, {
-      remoteAddress: socketAddress(request.socket),
+      remoteAddress: owned ? socketAddress(request.socket) : formatAddress(request.socket.remoteAddress, request.socket.remotePort),
       highWaterMark: config.highWaterMark,
       heartbeat: config.heartbeat,
       role: 'server',
@@ -108,7 +112,7 @@ export function listenStandalone(
       return;
     }
     const server = createServer(secure);
-    const stop = routeUpgrades(server, config, onLink);
+    const stop = routeUpgrades(server, config, onLink, true);
     const onListenError = (cause: Error): void => {
       stop();
       reject(new ProjError(ErrorCode.LISTEN, `cannot listen on ${endpoint}: ${cause.message}`, { cause }));
@@ -139,7 +143,7 @@ export function listenStandalone(
  * HTTP app and established links are left alone (the registry closes links).
  */
 export function listenAttached(server: http.Server, secure: boolean, config: WsConfig, onLink: (link: Link) => void): Promise<Listener> {
-  const stop = routeUpgrades(server, config, onLink);
+  const stop = routeUpgrades(server, config, onLink, false);
   return Promise.resolve({
     // Getters: the user's server may start listening after serve() resolved.
     get address(): string {
