@@ -74,8 +74,8 @@ function configOf(options: ChannelOptions): ChannelConfig {
 
 /** Shared mechanics of {@link Peer} and {@link Client}. Not constructed directly. */
 export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = ChannelEvents> extends TypedEmitter<Events> {
-  // Made with the first counted event or read: an idle connection holds no counters (80 B, bench
-  // "memory per idle connection").
+  // Made with the first counted event or read: a connection that has neither sent nor received
+  // anything, heartbeats included, holds no counters (80 B, bench "memory per idle connection").
   #stats: ChannelStats | undefined;
   /** Identifier used in error details and diagnostics. */
   abstract readonly id: string;

@@ -197,6 +197,27 @@ describe('NdjsonDecoder', () => {
       expect(values()).toEqual([{ a: 'é€', b: [1, 2] }]);
     });
 
+    it('ends held text in a lone high surrogate with U+FFFD before a byte chunk, whatever its size', () => {
+      for (const pad of [0, 300]) {
+        const { decoder, values } = recorder();
+        decoder.push('"\uD83D');
+        // 4 bytes, or 304: the second is an all-ASCII chunk decoded whole.
+        decoder.push(bytes(`"\n${' '.repeat(pad)}1\n`));
+        expect(values()).toEqual(['\uFFFD', 1]);
+      }
+    });
+
+    it('counts the join of a line held as text, from strings or from all-ASCII chunks, in bytesCopied', () => {
+      const { decoder, values } = recorder();
+      decoder.push('"ab');
+      decoder.push('cd"\n');
+      expect(decoder.stats.bytesCopied).toBe(6);
+      decoder.push(bytes(`${' '.repeat(300)}"x`));
+      decoder.push(bytes(`y"\n${' '.repeat(300)}`));
+      expect(values()).toEqual(['abcd', 'xy']);
+      expect(decoder.stats.bytesCopied).toBe(6 + 302 + 2);
+    });
+
     it('counts a buffered partial string in UTF-8 bytes, and string input in UTF-16 units', () => {
       const { decoder } = recorder();
       decoder.push('"é😀"\n"é😀');

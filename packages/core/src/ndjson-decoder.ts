@@ -50,7 +50,7 @@ export interface DecoderStats {
   bytesIn: number;
   /** Bytes (UTF-16 units for string chunks) examined looking for newlines. */
   bytesScanned: number;
-  /** Bytes copied to hold or join partial lines. Complete lines inside a chunk are never copied. */
+  /** Bytes copied to hold or join partial lines (UTF-16 units for a line joined as text). Complete lines inside a chunk are never copied. */
   bytesCopied: number;
   /** Lines ended, blank, malformed and oversize ones included. A line's number is this count once it ends. */
   lines: number;
@@ -158,20 +158,8 @@ export class NdjsonDecoder {
   #pushBytes(chunk: Uint8Array, epoch: number): void {
     const len = chunk.length;
     const partial = this.#partial;
-    // An all-ASCII chunk, while no bytes are held, is one latin1 copy and then text: its complete
-    // lines need no view, scan or copy per window, and the line it ends in stays a slice of that
-    // string, so the next such chunk ends it with a string concatenation instead of a byte join
-    // and a decode of its own (bench "decode, small msgs, 1 KiB chunks"). Held bytes (a line
-    // begun in a non-ASCII or short chunk, or a long line) continue in bytes, kept by reference.
-    // ASCII has one byte per unit, so the limit stays exact in text.
-    const asciiFirst = len >= ASCII_CHECK_MIN_BYTES && !partial.holdsBytes;
-    if (asciiFirst) {
-      const text = asciiSlice(chunk, 0, len);
-      if (text !== undefined) {
-        this.#pushText(text, epoch);
-        return;
-      }
-    }
+    const asciiFirst = len >= ASCII_CHECK_MIN_BYTES && !partial.needsBytes;
+    if (asciiFirst && this.#pushAscii(chunk, epoch)) return;
     this.#bytesIn += len;
     if (len === 0) return;
     partial.toBytes();
@@ -194,11 +182,25 @@ export class NdjsonDecoder {
       return;
     }
     this.#bytesScanned += len - last - 1;
-    // The complete lines of an all-ASCII chunk after held bytes: one latin1 copy too.
+    // The complete lines of an all-ASCII chunk after held bytes (see #pushAscii): one latin1 copy too.
     const text = len >= ASCII_CHECK_MIN_BYTES && !asciiFirst ? asciiSlice(chunk, start, last + 1) : undefined;
     if (text !== undefined) this.#parseLines(text, 0, -1, text.length > this.#unitsAlwaysFit, epoch);
     else this.#parseBytes(chunk, start, last + 1, epoch);
     if (this.#epoch === epoch && last + 1 < len) this.#appendBytes(chunk, last + 1, len);
+  }
+
+  /**
+   * An all-ASCII chunk is one latin1 copy and then text: its complete lines need no view, scan or
+   * copy per window, and the line it ends in stays a slice of that string, so the next such chunk
+   * ends it with a string concatenation instead of a byte join and a decode of its own (bench
+   * "decode, small msgs, 1 KiB chunks"). ASCII has one byte per unit: the limit stays exact in
+   * text. Returns false, doing nothing, for a chunk that is not all ASCII.
+   */
+  #pushAscii(chunk: Uint8Array, epoch: number): boolean {
+    const text = asciiSlice(chunk, 0, chunk.length);
+    if (text === undefined) return false;
+    this.#pushText(text, epoch);
+    return true;
   }
 
   #pushText(s: string, epoch: number): void {

@@ -16,9 +16,9 @@ const CR = 13;
  * line would go over it; the owner then clears the line and skips the rest of it. A line exactly
  * at the limit may be followed by a CR, held back: it is fine only if LF comes next.
  *
- * The first piece of bytes, and any later piece of 1 KiB or more, is kept by reference. Later
- * small pieces are packed into 1 KiB buffers, so a peer trickling one byte per packet costs
- * bytes, not one retained chunk per byte.
+ * The first piece of bytes, and any later piece of 1 KiB or more, is kept by reference; so is a
+ * first piece of text (a slice of the string it came in). Later small pieces are packed into
+ * 1 KiB buffers, so a peer trickling one byte per packet costs bytes, not one retained chunk per byte.
  */
 export class PartialLine {
   readonly #maxBytes: number;
@@ -35,7 +35,10 @@ export class PartialLine {
   #stageLen = 0;
   /** Bytes in #first, #parts and #stage. */
   #partBytes = 0;
-  /** Line from string input, kept as a string so that `push(frame); flush()` never round-trips through bytes. */
+  /**
+   * Line held as text: from string input, so that `push(frame); flush()` never round-trips
+   * through bytes, or a slice of an all-ASCII byte chunk decoded whole (by reference to that string).
+   */
   #text = '';
   /** UTF-8 length of #text, or -1 while unmeasured: allowed only while #text cannot reach the limit even at 3 bytes per unit. */
   #textBytes = 0;
@@ -59,9 +62,14 @@ export class PartialLine {
     return this.#partBytes === 0 && this.#text === '' && !this.#heldCR;
   }
 
-  /** True when part of the line is held as bytes (text alone, or nothing, is false). */
-  get holdsBytes(): boolean {
-    return this.#partBytes !== 0;
+  /**
+   * True when the line cannot simply continue in text: part of it is held as bytes, or its text
+   * ends in a high surrogate, which a byte chunk can only complete as U+FFFD (as `toBytes` makes it).
+   */
+  get needsBytes(): boolean {
+    if (this.#partBytes !== 0) return true;
+    const last = this.#text.length === 0 ? 0 : this.#text.charCodeAt(this.#text.length - 1);
+    return last >= 0xd800 && last <= 0xdbff;
   }
 
   /** Bytes held, in UTF-8 (never over the limit). Measures held text the first time it is asked. */
@@ -151,6 +159,8 @@ export class PartialLine {
       return undefined;
     }
     if (this.#partBytes !== 0) return this.#take(undefined, 0) + head;
+    // Held text and its end are joined (a copy, made when the line is parsed).
+    if (this.#text !== '' && nl > 0) this.#bytesCopied += tail.length;
     this.clear();
     return tail;
   }
