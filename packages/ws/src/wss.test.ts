@@ -5,6 +5,7 @@ import https from 'node:https';
 import type net from 'node:net';
 import { ErrorCode, connect, serve } from '@proj/core';
 import { ws, type TlsOptions } from './index.js';
+import { WebSocket } from 'ws';
 import { clientTlsOf, serverTlsOf, testPki, type TestPki, until } from '@proj/testing';
 import { attach, listen } from './test-helpers.js';
 
@@ -97,6 +98,27 @@ describe('ws({ tls })', () => {
     links[0]!.end();
     expect(await trusted.closed).toEqual({ graceful: true });
     expect(await server.closed).toEqual({ graceful: true });
+    await listener.close();
+  });
+
+  it('heartbeat over wss: keeps a client that answers pings, terminates one that stops', async () => {
+    const { listener, links, port } = await listen({ tls: serverTls(), heartbeat: 50 });
+    const answering = new WebSocket(`wss://localhost:${port}/`, { ca: pki.server.cert });
+    let pings = 0;
+    answering.on('ping', () => pings++);
+    await until(() => links.length === 1);
+    let closed = false;
+    void attach(links[0]!).closed.then(() => (closed = true));
+    // The server reads the pongs' bytes on the TLS socket: 5 pings answered, still connected.
+    await until(() => pings >= 5);
+    expect(closed).toBe(false);
+
+    const silent = new WebSocket(`wss://localhost:${port}/`, { ca: pki.server.cert, autoPong: false });
+    silent.on('error', () => {});
+    await until(() => links.length === 2);
+    expect(await attach(links[1]!).closed).toMatchObject({ graceful: false, error: { code: ErrorCode.HEARTBEAT_TIMEOUT } });
+    expect(closed).toBe(false);
+    answering.terminate();
     await listener.close();
   });
 
