@@ -5,7 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { Heartbeat } from './heartbeat.js';
 import { ws } from './index.js';
 import { until } from '@proj/testing';
-import { attach, listen, once } from './test-helpers.js';
+import { attach, listen, once, watchPings } from './test-helpers.js';
 
 /** A heartbeat's owner that records its verdicts in `dead`. */
 function owner(dead: ProjError[]): { paused: boolean; destroy(error: ProjError): void } {
@@ -183,13 +183,10 @@ describe('ws({ heartbeat })', () => {
   it('keeps a client that answers pings', async () => {
     const { listener, links, port } = await listen({ heartbeat: 50 });
     const raw = new WebSocket(`ws://127.0.0.1:${port}/`);
-    let pings = 0;
-    raw.on('ping', () => pings++);
     await until(() => links.length === 1);
-    let closed = false;
-    void attach(links[0]!).closed.then(() => (closed = true));
-    await until(() => pings >= 5);
-    expect(closed).toBe(false);
+    const watch = watchPings(raw, links[0]!);
+    await until(() => watch.pings() >= 5 || !watch.open());
+    expect(watch.open()).toBe(true);
     raw.terminate();
     await listener.close();
   });

@@ -1,5 +1,6 @@
 /** Helpers shared by this package's tests (not exported by the package). */
 import type { Link, LinkCloseInfo, Listener } from '@proj/core';
+import type { WebSocket } from 'ws';
 import { ws, type WsOptions } from './index.js';
 
 /** What a test sees of a link: the text received, each frame, and how it closed. */
@@ -19,6 +20,21 @@ export function attach(link: Link): Attached {
   link.attach({ onData: (chunk) => frames.push(chunk), onDrain: () => drains++, onClose: done });
   const decoder = new TextDecoder();
   return { frames, text: () => frames.map((f) => (typeof f === 'string' ? f : decoder.decode(f))).join(''), drains: () => drains, closed };
+}
+
+/** What {@link watchPings} sees: the pings a client got, and whether its server side is still open. */
+export interface PingWatch {
+  pings: () => number;
+  open: () => boolean;
+}
+
+/** Counts the heartbeat pings `client` gets (and, unless told otherwise, answers); attaches `link`, its server side. */
+export function watchPings(client: WebSocket, link: Link): PingWatch {
+  let pings = 0;
+  client.on('ping', () => pings++);
+  let open = true;
+  void attach(link).closed.then(() => (open = false));
+  return { pings: () => pings, open: () => open };
 }
 
 /** A standalone ws listener on a free port; accepted links are pushed to `links`. */

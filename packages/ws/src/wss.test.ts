@@ -7,7 +7,7 @@ import { ErrorCode, connect, serve } from '@proj/core';
 import { ws, type TlsOptions } from './index.js';
 import { WebSocket } from 'ws';
 import { clientTlsOf, serverTlsOf, testPki, type TestPki, until } from '@proj/testing';
-import { attach, listen } from './test-helpers.js';
+import { attach, listen, watchPings } from './test-helpers.js';
 
 let pki: TestPki;
 
@@ -104,20 +104,17 @@ describe('ws({ tls })', () => {
   it('heartbeat over wss: keeps a client that answers pings, terminates one that stops', async () => {
     const { listener, links, port } = await listen({ tls: serverTls(), heartbeat: 50 });
     const answering = new WebSocket(`wss://localhost:${port}/`, { ca: pki.server.cert });
-    let pings = 0;
-    answering.on('ping', () => pings++);
     await until(() => links.length === 1);
-    let closed = false;
-    void attach(links[0]!).closed.then(() => (closed = true));
+    const watch = watchPings(answering, links[0]!);
     // The server reads the pongs' bytes on the TLS socket: 5 pings answered, still connected.
-    await until(() => pings >= 5);
-    expect(closed).toBe(false);
+    await until(() => watch.pings() >= 5 || !watch.open());
+    expect(watch.open()).toBe(true);
 
     const silent = new WebSocket(`wss://localhost:${port}/`, { ca: pki.server.cert, autoPong: false });
     silent.on('error', () => {});
     await until(() => links.length === 2);
     expect(await attach(links[1]!).closed).toMatchObject({ graceful: false, error: { code: ErrorCode.HEARTBEAT_TIMEOUT } });
-    expect(closed).toBe(false);
+    expect(watch.open()).toBe(true);
     answering.terminate();
     await listener.close();
   });
