@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connect, memory, serve, ErrorCode, type Link, type LinkHandlers, type Transport } from '../src/index.js';
+import { connect, memory, serve, ErrorCode, type Link, type LinkHandlers, type Peer, type Transport } from '../src/index.js';
 
 /**
  * Wraps a link so a test can make it go silent both ways without closing: a half-open
@@ -137,6 +137,31 @@ describe('heartbeat (heartbeatInterval / heartbeatTimeout)', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(client.state).toBe('open');
     await client.end();
+    await server.close();
+  });
+
+  it('gives no verdict while a lagging iterator holds reading, and counts the silence from the resume', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const t = memory();
+    const server = await serve(t, () => {}); // sends no heartbeats
+    const peers: Peer[] = [];
+    server.on('connection', (peer) => peers.push(peer));
+    const client = connect(t, { heartbeatTimeout: 1000, readHighWaterMark: 2, reconnect: false });
+    const reasons: string[] = [];
+    client.on('disconnect', (info) => reasons.push(info.reason));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.state).toBe('open');
+    const iterator = client[Symbol.asyncIterator]();
+    for (let i = 0; i < 5; i++) peers[0]!.send(i);
+    await vi.advanceTimersByTimeAsync(0);
+    // Five unread messages hold reading: ten silent seconds are the reader's doing, not the peer's.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(reasons).toEqual([]);
+    for (let i = 0; i < 5; i++) expect((await iterator.next()).value).toBe(i);
+    await vi.advanceTimersByTimeAsync(900);
+    expect(reasons).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(reasons).toEqual(['heartbeat-timeout']);
     await server.close();
   });
 
