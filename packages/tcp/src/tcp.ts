@@ -53,8 +53,11 @@ function resetLinkStream(stream: unknown): void {
 }
 
 /** A link on a connected TCP socket; `destroy()` sends an RST. */
+/** Options of every plain TCP link: one object, not one per connection. */
+const TCP_LINK = { transport: 'tcp', abort: resetLinkStream, syncWrites: true } as const;
+
 function socketLink(socket: net.Socket): Link {
-  return new DuplexLink(socket, { transport: 'tcp', remoteAddress: socketAddress(socket), abort: resetLinkStream, syncWrites: true });
+  return new DuplexLink(socket, socketAddress(socket), TCP_LINK);
 }
 
 /**
@@ -63,9 +66,9 @@ function socketLink(socket: net.Socket): Link {
  * plain `destroy()` reaches the peer as an orderly end.
  */
 function tlsLink(socket: tls.TLSSocket, tcpSocket: net.Socket | undefined): Link {
-  return new DuplexLink(socket, {
+  // Options of its own: the handshake and the socket to reset are this link's.
+  return new DuplexLink(socket, socketAddress(socket), {
     transport: 'tls',
-    remoteAddress: socketAddress(socket),
     handshake: tlsHandshake(socket),
     abort: () => {
       if (tcpSocket !== undefined && !tcpSocket.destroyed) reset(tcpSocket);

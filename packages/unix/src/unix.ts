@@ -87,6 +87,9 @@ async function removeStale(path: string, timeout: number, inUse: Error): Promise
   if (now?.ino === before.ino && now.dev === before.dev) fs.rmSync(path, { force: true });
 }
 
+/** Options of every unix socket link: one object, not one per connection. */
+const UNIX_LINK = { transport: 'unix', syncWrites: true } as const;
+
 /** Creates a unix-domain-socket transport. Throws `PROJ_ERR_INVALID_OPTION` for a bad option or a path too long for the platform. */
 export function unix(options: UnixOptions): Transport {
   const { path } = options;
@@ -103,7 +106,7 @@ export function unix(options: UnixOptions): Transport {
   checkNumber('backlog', backlog, 0);
   // AF_UNIX has no RST: destroy() reaches the peer as ECONNRESET only if bytes it sent are still
   // unread on this side, otherwise as an orderly EOF. Plain destroy() is the best there is.
-  const socketLink = (socket: net.Socket): Link => new DuplexLink(socket, { transport: 'unix', remoteAddress: path, syncWrites: true });
+  const socketLink = (socket: net.Socket): Link => new DuplexLink(socket, path, UNIX_LINK);
 
   return {
     name: 'unix',
