@@ -5,7 +5,7 @@
  */
 import { Channel, type ChannelEvents, type ChannelOptions, type ConnectionState, type DisconnectInfo } from './channel.js';
 import { isRefusal } from './control.js';
-import { diagnosticChannels, publish } from './diagnostics.js';
+import { diagnosticChannels, subscribed } from './diagnostics.js';
 import { ErrorCode, ProjError } from './errors.js';
 import { ReconnectEngine } from './reconnect-engine.js';
 import type { ReconnectPolicy, ReconnectPolicyOptions } from './reconnect-policy.js';
@@ -89,7 +89,7 @@ export class Client extends Channel<ClientEvents> {
       if (this.#final === undefined) this.emit('state', state, previous);
     });
     this.#engine.on('reconnecting', (info) => {
-      publish(diagnosticChannels.clientReconnecting, () => ({ client: this, ...info }));
+      subscribed(diagnosticChannels.clientReconnecting)?.publish({ client: this, ...info });
       this.emit('reconnecting', info);
     });
     this.#engine.on('failed', (error) => this.#onFailed(error));
@@ -183,7 +183,7 @@ export class Client extends Channel<ClientEvents> {
     this.#firstMessage = true;
     this.attachLink(link);
     const info: ConnectInfo = { remoteAddress: link.remoteAddress, connections: this.#connections };
-    publish(diagnosticChannels.clientConnect, () => ({ client: this, ...info }));
+    subscribed(diagnosticChannels.clientConnect)?.publish({ client: this, ...info });
     this.emit('connect', info);
   }
 
@@ -202,7 +202,7 @@ export class Client extends Channel<ClientEvents> {
   }
 
   protected override linkClosed(info: DisconnectInfo): void {
-    publish(diagnosticChannels.clientDisconnect, () => ({ client: this, ...info }));
+    subscribed(diagnosticChannels.clientDisconnect)?.publish({ client: this, ...info });
     this.fire('disconnect', info);
     if (this.#stopping !== undefined) {
       this.#finishClient('closed', `client ${this.#stopping === 'end' ? 'ended' : 'destroyed'}`);
@@ -214,7 +214,7 @@ export class Client extends Channel<ClientEvents> {
   }
 
   #onFailed(error: ProjError): void {
-    publish(diagnosticChannels.clientFailed, () => ({ client: this, error }));
+    subscribed(diagnosticChannels.clientFailed)?.publish({ client: this, error });
     this.emit('failed', error);
     this.#finishClient('failed', this.#reconnect ? 'reconnect gave up' : 'connection failed');
   }

@@ -5,7 +5,7 @@
 import type { ChannelOptions, ChannelStats, DisconnectInfo } from './channel.js';
 import { ConnectionRegistry, type BroadcastOptions, type BroadcastResult, type RegistryOptions } from './connection-registry.js';
 import { REFUSED_LINE, refusalLine } from './control.js';
-import { diagnosticChannels, publish } from './diagnostics.js';
+import { diagnosticChannels, subscribed } from './diagnostics.js';
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
 import { Gatekeeper, type AuthOptions } from './gatekeeper.js';
 import { Peer, type PeerHooks } from './peer.js';
@@ -80,11 +80,11 @@ export class Server extends TypedEmitter<ServerEvents> {
     onClose: (peer, info) => this.#onPeerClose(peer, info),
     // Shared by every peer: per-peer listeners cost two closures and an emitter map per connection.
     onMalformed: (peer, error) => {
-      publish(diagnosticChannels.malformed, () => ({ channel: peer, error }));
+      subscribed(diagnosticChannels.malformed)?.publish({ channel: peer, error });
       this.emit('malformed', error, peer);
     },
     onDropped: (peer, info) => {
-      publish(diagnosticChannels.dropped, () => ({ channel: peer, ...info }));
+      subscribed(diagnosticChannels.dropped)?.publish({ channel: peer, ...info });
       this.emit('dropped', info, peer);
     },
   };
@@ -180,8 +180,9 @@ export class Server extends TypedEmitter<ServerEvents> {
   #admit(peer: Peer): void {
     this.#totals.accepted++;
     this.peers.add(peer);
-    publish(diagnosticChannels.serverConnection, () => ({ server: this, peer }));
-    this.emit('connection', peer);
+    subscribed(diagnosticChannels.serverConnection)?.publish({ server: this, peer });
+    // One argument: no rest-argument array per accepted connection.
+    this.emitOne('connection', peer);
   }
 
   #reject(peer: Peer, error: ProjError): void {
@@ -210,7 +211,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     });
     link.write(REFUSED_LINE);
     link.end();
-    publish(diagnosticChannels.serverRefused, () => ({ server: this, remoteAddress: link.remoteAddress, error }));
+    subscribed(diagnosticChannels.serverRefused)?.publish({ server: this, remoteAddress: link.remoteAddress, error });
     this.emit('refused', error, link.remoteAddress);
   }
 
@@ -240,7 +241,7 @@ export class Server extends TypedEmitter<ServerEvents> {
     }
     this.peers.delete(peer);
     addPeerStats(this.#totals, peer);
-    publish(diagnosticChannels.serverDisconnect, () => ({ server: this, peer, ...info }));
+    subscribed(diagnosticChannels.serverDisconnect)?.publish({ server: this, peer, ...info });
     this.emit('disconnect', peer, info);
   }
 }
