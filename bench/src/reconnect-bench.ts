@@ -41,6 +41,11 @@ export interface ReconnectResult {
   probes: ReconnectStats[];
   /** ms of a bare `net.connect()` to the listening server: the limit of attempt → connected. */
   rawDial: Summary;
+  /**
+   * ms from the instant a bare `setTimeout` of a backoff-like delay was due to a `net.connect()`
+   * made when it fired being connected: the floor of "added over schedule" on this machine.
+   */
+  timedDial: Summary;
 }
 
 /** Polls `ready` every few ms until it holds; throws after `timeoutMs`. */
@@ -75,6 +80,32 @@ async function rawDials(port: number, count: number): Promise<number[]> {
   return times;
 }
 
+/** Delays of the timed dials: fractional, as a jittered backoff's are (ms). */
+const TIMED_DIAL_DELAYS = [53.7, 101.2, 148.9, 247.3, 502.6];
+
+/**
+ * A bare client's reconnect, with nothing of either library: a timer of a backoff-like delay,
+ * then `net.connect()` when it fires. Per dial: connected minus the instant the timer was due.
+ * It includes the timer firing late (libuv's timers have a 1 ms resolution) and a connect from an
+ * idle process, both of which every client's "added over schedule" pays.
+ */
+async function timedDials(port: number, count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const delay = TIMED_DIAL_DELAYS[i % TIMED_DIAL_DELAYS.length]!;
+    const due = epochMs() + delay;
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      setTimeout(() => {
+        const dialled = net.connect({ host: '127.0.0.1', port });
+        dialled.once('connect', () => resolve(dialled)).once('error', reject);
+      }, delay);
+    });
+    times.push(epochMs() - due);
+    socket.destroy();
+  }
+  return times;
+}
+
 export async function reconnectBench(config: BenchConfig, log: (line: string) => void): Promise<ReconnectResult> {
   const c = config.reconnect;
   const schedule = scheduleOf(c.outagesMs, c.repeat);
@@ -103,6 +134,7 @@ export async function reconnectBench(config: BenchConfig, log: (line: string) =>
       log(`reconnect: ${Math.min(start + RECONNECT_BLOCK, schedule.length)}/${schedule.length} restarts, each client alone`);
     }
     const rawDial = summarize(await rawDials(port, 30));
+    const timedDial = summarize(await timedDials(port, 30));
     const stats = samples.map((list, k): ReconnectStats => ({
       name: names[k]!,
       listenToConnected: summarize(list.map((s) => s.connection.connectedAt - s.listenAt)),
@@ -113,7 +145,7 @@ export async function reconnectBench(config: BenchConfig, log: (line: string) =>
     for (const s of stats) {
       log(`reconnect ${s.name}: listen→connected p50 ${s.listenToConnected.median.toFixed(0)} ms p90 ${s.listenToConnected.p90.toFixed(0)} ms; attempt→connected p50 ${s.attemptToConnected.median.toFixed(2)} ms; added over schedule p90 ${s.addedOverSchedule.p90.toFixed(2)} ms`);
     }
-    return { schedule, probes: stats, rawDial };
+    return { schedule, probes: stats, rawDial, timedDial };
   } finally {
     await server.stop();
   }

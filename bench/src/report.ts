@@ -81,6 +81,7 @@ function reconnectTable(result: ReconnectResult): string[] {
     );
   }
   lines.push(`| bare \`net.connect()\` (limit of attempt → connected) | | ${ms(result.rawDial.median)} / ${ms(result.rawDial.p90)} | | |`);
+  lines.push(`| bare timer, then \`net.connect()\` (floor of added over schedule) | | | ${ms(result.timedDial.median)} / ${ms(result.timedDial.p90)} / ${ms(result.timedDial.max)} | |`);
   lines.push('', `Outages (ms, in run order): ${result.schedule.join(', ')}. Each client ran every outage alone, in blocks of ${RECONNECT_BLOCK}, the two taking turns.`);
   return lines;
 }
