@@ -2,15 +2,21 @@
  * Heap census: what one idle connection keeps alive, object type by object type. Not part of the
  * benchmark run; the tool behind the "memory per idle connection" row's changes.
  *
- *   node --expose-gc --import tsx bench/src/heap-census.ts proj-tcp [connections]
+ *   node --expose-gc --import tsx bench/src/heap-census.ts proj-tcp [connections] [--alloc]
  *
  * Starts a memory-benchmark server of the given kind (`raw-net`, `proj-tcp`, `bare-ws`,
  * `proj-ws`) in this process, opens `connections` (default 2000) idle connections from a child
  * process, and takes a V8 heap snapshot before and after. Prints, per object type (constructor
  * name, or the kind of string/array/code), the count and bytes each connection added, largest
  * first. Snapshots are written under the temp directory and deleted.
+ *
+ * With `--alloc`, it prints instead what accepting one connection allocates, garbage included,
+ * by the last frames of the allocating stack (V8's sampling heap profiler, every 32 B on
+ * average, collected objects kept). V8 grows its young generation from the bytes that survive
+ * its scavenges, so garbage made while connections are accepted moves the default-heap rows too.
  */
 import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -60,7 +66,45 @@ async function snapshotCensus(name: string): Promise<Map<string, { count: number
   }
 }
 
-const [kindArg, countArg] = process.argv.slice(2);
+/** A node of V8's sampling heap profile. */
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SamplingNode[];
+}
+
+/** Starts V8's sampling heap profiler, keeping the samples of objects that were collected since. */
+async function startAllocationSampling(): Promise<() => Promise<SamplingNode>> {
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  // The two include… flags are V8's (Node 20's typings lack them): without them only survivors count.
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
+  return async () => {
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: SamplingNode } };
+    session.disconnect();
+    return profile.head;
+  };
+}
+
+/** Bytes allocated per stack (its last `depth` frames), largest first. */
+function allocationsByStack(head: SamplingNode, depth: number): Array<[string, number]> {
+  const bytes = new Map<string, number>();
+  const walk = (node: SamplingNode, stack: string[]): void => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const frames = [...stack, `${functionName || '(anonymous)'} ${url.split('/').pop() ?? ''}:${lineNumber + 1}`];
+    if (node.selfSize > 0) {
+      const key = frames.slice(-depth).join(' > ');
+      bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) walk(child, frames);
+  };
+  walk(head, []);
+  return [...bytes].sort((a, b) => b[1] - a[1]);
+}
+
+const [kindArg, countArg] = process.argv.slice(2).filter((arg) => arg !== '--alloc');
+const allocMode = process.argv.includes('--alloc');
 if (!(MEMORY_KINDS as readonly string[]).includes(kindArg ?? '')) {
   throw new Error(`usage: node --expose-gc --import tsx bench/src/heap-census.ts <${MEMORY_KINDS.join('|')}> [connections]`);
 }
@@ -77,6 +121,16 @@ try {
   await until(200);
   await client.request({ op: 'closeAll' });
   await until(0);
+  if (allocMode) {
+    const stop = await startAllocationSampling();
+    await open(connections);
+    await until(connections);
+    const stacks = allocationsByStack(await stop(), 4);
+    const total = stacks.reduce((sum, [, bytes]) => sum + bytes, 0);
+    process.stdout.write(`${kind}: ${connections} connections accepted, ${(total / connections).toFixed(0)} B allocated per connection (stacks adding >= 8 B)\n`);
+    for (const [stack, bytes] of stacks) if (bytes / connections >= 8) process.stdout.write(`${(bytes / connections).toFixed(0).padStart(7)} B  ${stack}\n`);
+    process.exit(0);
+  }
   const before = await snapshotCensus('before');
   await open(connections);
   await until(connections);

@@ -44,6 +44,11 @@ export const METHODOLOGY = `## How these numbers are made
   32 MiB of young generation at N = 5,000 with 128 B more in one run (RSS 2.5 → 3.2 KiB per
   connection), and in another stayed at 16 MiB up to 192 B more (heap +0.19 KiB per connection)
   and went to 32 MiB from 256 B (+0.31 KiB; RSS 3.4–4.0 KiB, from 1.7–2.6 KiB unpadded).
+  Garbage moves it too, and not monotonically: the raw server made to allocate and drop an
+  array per connection stayed at 16 MiB with 128 B, went to 32 MiB with 256, 512 and 768 B,
+  stayed with 1,024 B and went again with 1,536 and 2,048 B (one run each; 768 B went once and
+  stayed once). What accepting one connection allocates, garbage included, by stack:
+  \`node --import tsx bench/src/heap-census.ts proj-tcp --alloc\`.
   *young gen pinned to 1 MiB*
   (\`--min/max-semi-space-size=1\`) shows what connections retain. Targets are judged on the
   first. What one connection keeps alive, object type by object type:
