@@ -517,9 +517,10 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   }
 
   #settleFlushWaiters(): void {
-    const waiters = this.#rare?.flushWaiters;
-    if (waiters === undefined || waiters.length === 0) return;
-    this.#rare!.flushWaiters = undefined;
+    const rare = this.#rare;
+    const waiters = rare?.flushWaiters;
+    if (rare === undefined || waiters === undefined || waiters.length === 0) return;
+    rare.flushWaiters = undefined;
     const ok = this.#isFlushed();
     for (const waiter of waiters) {
       if (ok) waiter.resolve();

@@ -5,7 +5,7 @@ import { memory } from './memory-transport.js';
 import { serve } from './server.js';
 import { connect } from './client.js';
 
-describe('diagnostics_channel', () => {
+describe('subscribed', () => {
   it('hands out a channel only while it has subscribers, so an unobserved event builds no message', () => {
     const name = diagnosticChannels.serverRefused;
     expect(subscribed(name)).toBeUndefined();

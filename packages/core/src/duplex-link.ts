@@ -30,9 +30,10 @@ export interface DuplexLike {
 }
 
 /**
- * Options of {@link DuplexLink}, the same for every link of one kind: share one object between
- * them. The link keeps a reference to it instead of copying its fields (bench "memory per idle
- * connection").
+ * Options of {@link DuplexLink}. The link keeps a reference to them instead of copying their
+ * fields (bench "memory per idle connection"), so links of one kind should share one frozen
+ * object: a plain TCP adapter makes one for all its links. Links whose `handshake` or `abort` is
+ * their own (TLS: the peer's certificate, the TCP socket to reset) make one per link.
  */
 export interface DuplexLinkOptions {
   /** Transport name (`tcp`, `unix`, `tls`). */
@@ -44,7 +45,7 @@ export interface DuplexLinkOptions {
    * `destroy()` closes it then (see {@link DuplexLink.destroy}). @default the stream's `destroy()`
    */
   readonly abort?: (stream: DuplexLike) => void;
-  /** What the handshake established (TLS: `{ authorized, peerCertificate, … }`), exposed as `Link.handshake`. */
+  /** What the handshake established (TLS: `{ authorized, peerCertificate, … }`), exposed as `Link.handshake`. @default undefined (none) */
   readonly handshake?: Readonly<Record<string, unknown>>;
   /**
    * The stream hands a write to the kernel inside `write()` whenever the kernel has room, as a
@@ -67,7 +68,12 @@ export function wrapStreamError(error: Error & { code?: string }, remoteAddress:
   return new ProjError(code, `${error.code ?? 'stream error'} on ${remoteAddress}: ${error.message}`, { cause: error });
 }
 
+/**
+ * A {@link Link} over a connected Node duplex stream (see the module comment): writes go to the
+ * stream, its data, drain, error and close come back through the attached handlers.
+ */
 export class DuplexLink implements Link {
+  /** Description of the remote end, as given to the constructor. */
   readonly remoteAddress: string;
   readonly #stream: DuplexLike;
   readonly #options: DuplexLinkOptions;
@@ -79,8 +85,15 @@ export class DuplexLink implements Link {
    * @param stream The connected stream; the link listens for its `error` and `close` at once.
    * @param remoteAddress Description of the remote end, e.g. from `socketAddress(socket)`.
    * @param options Shared by every link of one kind (see {@link DuplexLinkOptions}).
+   * @throws `PROJ_ERR_INVALID_OPTION` when `remoteAddress` is not a string or `options` has no
+   *   `transport` (as with the `(stream, { transport, remoteAddress })` form of earlier versions).
    */
   constructor(stream: DuplexLike, remoteAddress: string, options: DuplexLinkOptions) {
+    if (typeof remoteAddress !== 'string' || typeof options?.transport !== 'string') {
+      throw new ProjError(ErrorCode.INVALID_OPTION, 'DuplexLink takes (stream, remoteAddress: string, options: { transport: string, … })', {
+        details: { option: typeof remoteAddress !== 'string' ? 'remoteAddress' : 'options.transport' },
+      });
+    }
     this.#stream = stream;
     this.remoteAddress = remoteAddress;
     this.#options = options;
@@ -92,10 +105,12 @@ export class DuplexLink implements Link {
     stream.on('close', DuplexLink.#onClose);
   }
 
+  /** The transport name from the options (`tcp`, `unix`, `tls`). */
   get transport(): string {
     return this.#options.transport;
   }
 
+  /** What the handshake established, from the options; `undefined` when there was none. */
   get handshake(): Readonly<Record<string, unknown>> | undefined {
     return this.#options.handshake;
   }

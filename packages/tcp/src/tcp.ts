@@ -1,7 +1,7 @@
 /**
  * `tcp({ host, port })`: the TCP transport on `node:net`; with `tls`, TLS on `node:tls`.
  */
-import { DuplexLink, ErrorCode, formatAddress, socketAddress, ProjError, checkNumber, type Link, type Listener, type Transport, tlsHandshake, hasServerIdentity } from '@proj/core';
+import { DuplexLink, ErrorCode, formatAddress, socketAddress, ProjError, checkNumber, type DuplexLinkOptions, type Link, type Listener, type Transport, tlsHandshake, hasServerIdentity } from '@proj/core';
 import net from 'node:net';
 import tls from 'node:tls';
 import { secureContextOf, type TlsOptions } from './tls-options.js';
@@ -52,10 +52,10 @@ function resetLinkStream(stream: unknown): void {
   reset(stream as net.Socket);
 }
 
-/** A link on a connected TCP socket; `destroy()` sends an RST. */
 /** Options of every plain TCP link: one object, not one per connection. */
-const TCP_LINK = { transport: 'tcp', abort: resetLinkStream, syncWrites: true } as const;
+const TCP_LINK: DuplexLinkOptions = Object.freeze({ transport: 'tcp', abort: resetLinkStream, syncWrites: true });
 
+/** A link on a connected TCP socket; `destroy()` sends an RST. */
 function socketLink(socket: net.Socket): Link {
   return new DuplexLink(socket, socketAddress(socket), TCP_LINK);
 }

@@ -1,7 +1,7 @@
 /**
  * `unix({ path })`: the unix-domain-socket transport on `node:net`.
  */
-import { DuplexLink, ErrorCode, ProjError, checkNumber, type Link, type Listener, type Transport } from '@proj/core';
+import { DuplexLink, ErrorCode, ProjError, checkNumber, type DuplexLinkOptions, type Link, type Listener, type Transport } from '@proj/core';
 import fs from 'node:fs';
 import net from 'node:net';
 
@@ -88,7 +88,7 @@ async function removeStale(path: string, timeout: number, inUse: Error): Promise
 }
 
 /** Options of every unix socket link: one object, not one per connection. */
-const UNIX_LINK = { transport: 'unix', syncWrites: true } as const;
+const UNIX_LINK: DuplexLinkOptions = Object.freeze({ transport: 'unix', syncWrites: true });
 
 /** Creates a unix-domain-socket transport. Throws `PROJ_ERR_INVALID_OPTION` for a bad option or a path too long for the platform. */
 export function unix(options: UnixOptions): Transport {
