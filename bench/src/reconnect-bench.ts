@@ -68,14 +68,40 @@ function scheduleOf(outages: readonly number[], repeat: number): number[] {
   return list;
 }
 
+/** ms a bare dial of the floor rows may take before the run fails (a lost SYN would hang it). */
+const DIAL_TIMEOUT_MS = 5000;
+
+/**
+ * Dials `port` once, after `delay` ms if given: resolves with the instant it was due (the start
+ * of the dial, or the end of the delay) and the instant it connected. The guard against a hung
+ * dial is armed before either, so that no timer is made between the two.
+ */
+async function bareDial(port: number, delay?: number): Promise<{ dueAt: number; connectedAt: number }> {
+  let socket: net.Socket | undefined;
+  let timedOut = false;
+  const guard = setTimeout(() => {
+    timedOut = true;
+    socket?.destroy(new Error(`bare dial did not connect within ${DIAL_TIMEOUT_MS} ms`));
+  }, (delay ?? 0) + DIAL_TIMEOUT_MS);
+  try {
+    const dueAt = epochMs() + (delay ?? 0);
+    if (delay !== undefined) await sleep(delay);
+    if (timedOut) throw new Error('bare dial timed out before it started');
+    const dialled = net.connect({ host: '127.0.0.1', port });
+    socket = dialled;
+    await new Promise<void>((resolve, reject) => dialled.once('connect', resolve).once('error', reject));
+    return { dueAt, connectedAt: epochMs() };
+  } finally {
+    clearTimeout(guard);
+    socket?.destroy();
+  }
+}
+
 async function rawDials(port: number, count: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
-    const start = epochMs();
-    const socket = net.connect({ host: '127.0.0.1', port });
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    times.push(epochMs() - start);
-    socket.destroy();
+    const { dueAt, connectedAt } = await bareDial(port);
+    times.push(connectedAt - dueAt);
   }
   return times;
 }
@@ -92,16 +118,8 @@ const TIMED_DIAL_DELAYS = [53.7, 101.2, 148.9, 247.3, 502.6];
 async function timedDials(port: number, count: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
-    const delay = TIMED_DIAL_DELAYS[i % TIMED_DIAL_DELAYS.length]!;
-    const due = epochMs() + delay;
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
-      setTimeout(() => {
-        const dialled = net.connect({ host: '127.0.0.1', port });
-        dialled.once('connect', () => resolve(dialled)).once('error', reject);
-      }, delay);
-    });
-    times.push(epochMs() - due);
-    socket.destroy();
+    const { dueAt, connectedAt } = await bareDial(port, TIMED_DIAL_DELAYS[i % TIMED_DIAL_DELAYS.length]!);
+    times.push(connectedAt - dueAt);
   }
   return times;
 }
