@@ -72,8 +72,9 @@ export const METHODOLOGY = `## How these numbers are made
   \`reconnect\` event; for @proj, the transport's \`dial()\` call). *added over
   schedule*: connected minus the instant the client's backoff timer for that attempt was due (or
   the listen, if later). *Floor*: a bare client made of a \`setTimeout\` of a backoff-like,
-  fractional delay (54–503 ms) and a \`net.connect()\` when it fires, 30 times against the same
-  server (so its p90 is about the third-largest value): connected minus the instant the timer was due. libuv's timers fire up to 1 ms late
+  fractional delay (54–503 ms) and a \`net.connect()\` when it fires, against the same server
+  after each block, as many times as the block had restarts (60 in a full run): connected minus
+  the instant the timer was due. libuv's timers fire up to 1 ms late
   (their resolution), and a connect from a process that has idled takes longer than one made
   back to back (the "bare \`net.connect()\`" row), so this is what any client's *added over
   schedule* starts from here. The target reads "≤ 2 ms added over the schedule, and p90 of listen →
