@@ -404,8 +404,10 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     this.#set(FINISHED, true);
     this.#heartbeat?.stop();
     const rare = this.#rare;
-    if (rare?.iterators !== undefined) for (const iterator of rare.iterators) iterator.finish();
-    if (rare !== undefined) rare.iterators = undefined;
+    if (rare !== undefined) {
+      for (const iterator of rare.iterators ?? []) iterator.finish();
+      rare.iterators = undefined;
+    }
     this.#settleFlushWaiters();
   }
 
