@@ -97,28 +97,21 @@ async function bareDial(port: number, delay?: number): Promise<{ dueAt: number; 
   }
 }
 
-async function rawDials(port: number, count: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const { dueAt, connectedAt } = await bareDial(port);
-    times.push(connectedAt - dueAt);
-  }
-  return times;
-}
-
-/** Delays of the timed dials: fractional, as a jittered backoff's are (ms). */
+/** Delays of the floor's dials: fractional, as a jittered backoff's are (ms). */
 const TIMED_DIAL_DELAYS = [53.7, 101.2, 148.9, 247.3, 502.6];
 
 /**
- * A bare client's reconnect, with nothing of either library: a timer of a backoff-like delay,
- * then `net.connect()` when it fires. Per dial: connected minus the instant the timer was due.
- * It includes the timer firing late (libuv's timers have a 1 ms resolution) and a connect from an
- * idle process, both of which every client's "added over schedule" pays.
+ * `count` bare dials, one after the other: ms from each one's due instant to connected. Without
+ * `delays`, back to back (the limit of attempt → connected). With them, each after the next
+ * delay in turn: a bare client's reconnect, with nothing of either library, a timer of a
+ * backoff-like delay and then `net.connect()` when it fires. That includes the timer firing late
+ * (libuv's timers have a 1 ms resolution) and a connect from an idle process, both of which
+ * every client's "added over schedule" pays.
  */
-async function timedDials(port: number, count: number): Promise<number[]> {
+async function bareDials(port: number, count: number, delays?: readonly number[]): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
-    const { dueAt, connectedAt } = await bareDial(port, TIMED_DIAL_DELAYS[i % TIMED_DIAL_DELAYS.length]!);
+    const { dueAt, connectedAt } = await bareDial(port, delays?.[i % delays.length]);
     times.push(connectedAt - dueAt);
   }
   return times;
@@ -152,11 +145,11 @@ export async function reconnectBench(config: BenchConfig, log: (line: string) =>
       }
       // The floor between the blocks, as many dials as the block had restarts: it sees the same
       // process, at the same point of the run, as the clients do.
-      if (block === 0) await timedDials(port, 1); // compiles its path: not a sample
-      timedSamples.push(...(await timedDials(port, outages.length)));
+      if (block === 0) await bareDials(port, 1, TIMED_DIAL_DELAYS); // compiles its path: not a sample
+      timedSamples.push(...(await bareDials(port, outages.length, TIMED_DIAL_DELAYS)));
       log(`reconnect: ${Math.min(start + RECONNECT_BLOCK, schedule.length)}/${schedule.length} restarts, each client alone`);
     }
-    const rawDial = summarize(await rawDials(port, 30));
+    const rawDial = summarize(await bareDials(port, 30));
     const timedDial = summarize(timedSamples);
     const stats = samples.map((list, k): ReconnectStats => ({
       name: names[k]!,

@@ -84,12 +84,12 @@ function reconnectTarget(reconnect: ReconnectResult | undefined): TargetResult {
   const base = { work: 'reconnect', reference: 'reconnect-core on the same schedule; bare net.connect', target: '≤ 2 ms added over the schedule (p90); p90 listen → connected ≤ reconnect-core’s' };
   const proj = reconnect?.probes.find((p) => p.name.startsWith('@proj'));
   const core = reconnect?.probes.find((p) => p.name.startsWith('reconnect-core'));
-  if (proj === undefined || core === undefined) return { ...base, measured: 'not measured', met: undefined };
+  if (reconnect === undefined || proj === undefined || core === undefined) return { ...base, measured: 'not measured', met: undefined };
   const added = proj.addedOverSchedule.p90;
   const p90 = proj.listenToConnected.p90;
   return {
     ...base,
-    measured: `added p90 ${added.toFixed(2)} ms (attempt → connected p50 ${proj.attemptToConnected.median.toFixed(2)} ms; floor (bare timer + net.connect) p90 ${reconnect!.timedDial.p90.toFixed(2)} ms; reconnect-core added p90 ${core.addedOverSchedule.p90.toFixed(2)} ms); listen → connected p90 ${p90.toFixed(0)} ms vs ${core.listenToConnected.p90.toFixed(0)} ms`,
+    measured: `added p90 ${added.toFixed(2)} ms (attempt → connected p50 ${proj.attemptToConnected.median.toFixed(2)} ms; floor (bare timer + net.connect) p90 ${reconnect.timedDial.p90.toFixed(2)} ms; reconnect-core added p90 ${core.addedOverSchedule.p90.toFixed(2)} ms); listen → connected p90 ${p90.toFixed(0)} ms vs ${core.listenToConnected.p90.toFixed(0)} ms`,
     met: added <= 2 && p90 <= core.listenToConnected.p90,
   };
 }
