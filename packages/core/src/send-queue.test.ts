@@ -58,4 +58,32 @@ describe('SendQueue', () => {
     expect(queue.bytes).toBe(7 + 3);
     expect(queue.take()).toEqual({ data: accented(4) + ascii(3), bytes: 10, messages: 2 });
   });
+
+  it('keeps every line, in order and exact, when measuring joins the lines it measured (reject)', () => {
+    const queue = new SendQueue();
+    queue.push(accented(4)); // 7
+    const earlier = queue.take();
+    queue.push(ascii(3));
+    queue.push(accented(3)); // 5
+    queue.requeue([earlier]); // an explicit entry first, then two implicit lines
+    queue.push(ascii(2));
+    expect(queue.atLeast(10)).toBe(true); // bounds [13, 27]: measures
+    expect(queue.atLeast(18)).toBe(false); // measured: 7 + 3 + 5 + 2 = 17
+    queue.push(accented(2)); // 3
+    queue.push(ascii(4));
+    expect(queue.bytes).toBe(24);
+    expect(queue.length).toBe(6);
+    expect(queue.take()).toEqual({ data: accented(4) + ascii(3) + accented(3) + ascii(2) + accented(2) + ascii(4), bytes: 24, messages: 6 });
+    expect(queue.take()).toEqual({ data: '', bytes: 0, messages: 0 });
+  });
+
+  it('drops single lines after measuring under drop-oldest, never a measured group', () => {
+    const queue = new SendQueue({ maxQueueBytes: 60, overflow: 'drop-oldest' });
+    for (let i = 0; i < 3; i++) queue.push(accented(10)); // 19 each
+    expect(queue.bytes).toBe(57); // measures all three
+    const dropped = queue.push(accented(10));
+    expect(dropped).toMatchObject({ messages: 1, bytes: 19 });
+    expect(queue.length).toBe(3);
+    expect(queue.take()).toEqual({ data: accented(10).repeat(3), bytes: 57, messages: 3 });
+  });
 });
