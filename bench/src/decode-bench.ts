@@ -80,7 +80,30 @@ function projDecoder(chunks: readonly Buffer[]): number {
   return values;
 }
 
+/** Each line's own UTF-8 bytes (with no newline), made once per case like the reference's strings. */
+function lineBytes(corpus: Corpus): Buffer[] {
+  return corpus.lines.map((line) => Buffer.from(line, 'utf8'));
+}
+
+/**
+ * Decodes and parses each line from its own bytes, with no splitting at all: what decoding bytes
+ * costs at best when no more than about a line can be decoded at a time, which is the case when
+ * chunks are no larger than the messages (~1 KiB messages in 1 KiB chunks). With larger chunks a
+ * decoder decodes whole windows, at a lower cost per byte, and can beat it.
+ */
+function perLineDecode(lines: readonly Buffer[]): number {
+  let values = 0;
+  for (const bytes of lines) {
+    JSON.parse(bytes.toString('utf8'));
+    values++;
+  }
+  return values;
+}
+
 const REFERENCE = 'JSON.parse on pre-split lines';
+
+/** The row of {@link perLineDecode}, for the ~1 KiB messages only: for ~40 B ASCII lines a call per line costs more than any decoder pays. */
+export const PER_LINE_BOUND = 'bound: UTF-8 decode + JSON.parse per pre-split line';
 
 /** The contenders, by report name. */
 export const DECODERS = {
@@ -106,9 +129,12 @@ export async function decodeBench(config: BenchConfig, log: (line: string) => vo
         { id: 'ndjson', run: () => timed(corpus, () => throughStream(ndjson.parse(), chunks)) },
         { id: 'split2', run: () => timed(corpus, () => throughStream(split2(JSON.parse), chunks)) },
       ];
+      const bytes = shape === 'medium' ? lineBytes(corpus) : undefined;
+      if (bytes !== undefined) trials.push({ id: 'bound', run: () => timed(corpus, () => perLineDecode(bytes)) });
       const samples = await interleave(trials, { rounds: config.framing.rounds, warmup: config.framing.warmup });
       const ref = samples.get('reference')!;
-      const rows = Object.entries(DECODERS).map(([id, name]) =>
+      const names: [string, string][] = [...Object.entries(DECODERS), ...(bytes === undefined ? [] : [['bound', PER_LINE_BOUND] as [string, string]])];
+      const rows = names.map(([id, name]) =>
         compare({ section: 'decode', case: label, contender: name, reference: REFERENCE, metric: 'throughput', better: 'higher', unit: 'msg/s' }, samples.get(id)!, ref),
       );
       results.push(...rows);
