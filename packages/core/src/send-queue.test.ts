@@ -67,8 +67,8 @@ describe('SendQueue', () => {
     queue.push(accented(3)); // 5
     queue.requeue([earlier]); // an explicit entry first, then two implicit lines
     queue.push(ascii(2));
-    expect(queue.atLeast(10)).toBe(true); // bounds [13, 27]: measures
-    expect(queue.atLeast(18)).toBe(false); // measured: 7 + 3 + 5 + 2 = 17
+    expect(queue.atLeast(10)).toBe(true); // 7 bytes + 8 units: true without measuring
+    expect(queue.atLeast(18)).toBe(false); // bounds [15, 31]: measures and joins, 7 + 3 + 5 + 2 = 17
     queue.push(accented(2)); // 3
     queue.push(ascii(4));
     expect(queue.bytes).toBe(24);
@@ -79,8 +79,8 @@ describe('SendQueue', () => {
 
   it('drops single lines after measuring under drop-oldest, never a measured group', () => {
     const queue = new SendQueue({ maxQueueBytes: 60, overflow: 'drop-oldest' });
-    for (let i = 0; i < 3; i++) queue.push(accented(10)); // 19 each
-    expect(queue.bytes).toBe(57); // measures all three
+    for (let i = 0; i < 3; i++) queue.push(accented(10)); // 19 each; the third push measures the first two
+    expect(queue.bytes).toBe(57);
     const dropped = queue.push(accented(10));
     expect(dropped).toMatchObject({ messages: 1, bytes: 19 });
     expect(queue.length).toBe(3);

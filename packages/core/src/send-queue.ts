@@ -227,7 +227,8 @@ export class SendQueue {
    * Measures the unmeasured entries (a suffix of the queue, single lines) in one call on their
    * concatenation. Under `reject`, the concatenation then replaces them as one entry: take()
    * would otherwise copy those lines a second time to join them. A tick's sends get measured
-   * (by atLeast()) once they may reach a third of `highWaterMark`: in bench "tcp pipelined" a
+   * (by atLeast()) once their UTF-16 length reaches a third of `highWaterMark`, where their
+   * bytes may reach it: in bench "tcp pipelined" a
    * tick carries ~1,000 replies, and at 1,600 joining twice cost 5 % of a server's per-message
    * path (1.13× → 1.07× a minimal hand-written echo, median of 5, without sockets).
    * Under `drop-oldest`, lines stay single, so that making room drops no more than it must;
