@@ -74,8 +74,8 @@ export const METHODOLOGY = `## How these numbers are made
   shared clock). *attempt → connected*: from the successful attempt's dial (reconnect-core's
   \`reconnect\` event; for @proj, the transport's \`dial()\` call). *added over
   schedule*: connected minus the instant the client's backoff timer for that attempt was due (or
-  the listen, if later). *Floor*: a bare client made of a \`setTimeout\` of a backoff-like,
-  fractional delay (54–503 ms) and a \`net.connect()\` when it fires, against the same server
+  the listen, if later). *Floor*: a bare client made of a \`setTimeout\` of a backoff-like
+  delay in whole ms (54–503 ms, as both clients' are) and a \`net.connect()\` when it fires, against the same server
   after each block, as many times as the block had restarts (60 in a full run): connected minus
   the instant the timer was due. libuv's timers fire up to 1 ms late
   (their resolution), and a connect from a process that has idled takes longer than one made

@@ -97,8 +97,13 @@ async function bareDial(port: number, delay?: number): Promise<{ dueAt: number; 
   }
 }
 
-/** Delays of the floor's dials: fractional, as a jittered backoff's are (ms). */
-const TIMED_DIAL_DELAYS = [53.7, 101.2, 148.9, 247.3, 502.6];
+/**
+ * Delays of the floor's dials (ms): whole, as both clients' are (@proj's policy rounds its
+ * jittered delays, reconnect-core's fibonacci counts in whole ms). Node truncates a fractional
+ * delay, so a timer of 53.7 ms fires ~0.7 ms before it is due and would understate the floor
+ * (p50 0.78 vs 1.07 ms, p90 1.17 vs 1.46 ms over 30 dials each).
+ */
+const TIMED_DIAL_DELAYS = [54, 101, 149, 247, 503];
 
 /**
  * `count` bare dials, one after the other: ms from each one's due instant to connected. Without
