@@ -85,6 +85,8 @@ describe('tcp()', () => {
     client.end();
     expect(await fromServer.closed).toEqual({ graceful: true });
     expect(await fromClient.closed).toEqual({ graceful: true });
+    // Read after close: net no longer knows it then, so the link must have read it at accept.
+    expect(serverSide.remoteAddress).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
     await listener.close();
   });
 
