@@ -28,7 +28,7 @@ export interface PingWatch {
   open: () => boolean;
 }
 
-/** Counts the heartbeat pings `client` gets (and, unless told otherwise, answers); attaches `link`, its server side. */
+/** Counts the heartbeat pings `client` gets (`ws` answers them itself unless made with `autoPong: false`); attaches `link`, its server side. */
 export function watchPings(client: WebSocket, link: Link): PingWatch {
   let pings = 0;
   client.on('ping', () => pings++);
