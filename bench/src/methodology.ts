@@ -25,7 +25,11 @@ export const METHODOLOGY = `## How these numbers are made
   that reference at best. The *bound* row measures that limit in the same rounds: each line decoded
   from its own bytes (\`Buffer#toString\`; ICU's \`TextDecoder\` is within 5 % at this size) and
   parsed, with no splitting at all. No decoder fed 1 KiB chunks can beat it; fed 64 KiB chunks,
-  one that decodes whole windows does. An all-ASCII chunk of 256 B or more is decoded in one copy, and the
+  one that decodes whole windows does. For the ~40 B ASCII messages the *floor* row is the least a
+  splitter does: each chunk checked for ASCII and copied into one string (\`isAscii\` +
+  \`latin1Slice\`), split with \`indexOf\`/\`slice\`, its last line held as a string, each value
+  handed to a callback; no line limit, counters or error handling. @proj's decoder does the same
+  per byte, plus those. An all-ASCII chunk of 256 B or more is decoded in one copy, and the
   line it ends in is kept as a slice of that text, so the next chunk ends it with a concatenation.
 - **Transport.** One echo-server process and one client process per contender, on 127.0.0.1 or a
   unix socket under the temp directory, started afresh for every round and warmed up first (a
