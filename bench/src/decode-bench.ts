@@ -156,6 +156,7 @@ export async function decodeBench(config: BenchConfig, log: (line: string) => vo
   const results: Comparison[] = [];
   for (const shape of ['small', 'medium'] as const) {
     const corpus = buildCorpus(shape, config.framing.corpusBytes);
+    const ascii = shape === 'small' && isAscii(corpus.bytes);
     for (const size of config.framing.chunkSizes) {
       const chunks = chunk(corpus.bytes, size);
       const label = `${shape === 'small' ? `small msgs (~${Math.round(corpus.meanLineBytes)} B)` : `~1 KiB msgs (~${Math.round(corpus.meanLineBytes)} B)`}, ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`} chunks`;
@@ -167,17 +168,17 @@ export async function decodeBench(config: BenchConfig, log: (line: string) => vo
         { id: 'ndjson', run: () => timed(corpus, () => throughStream(ndjson.parse(), chunks)) },
         { id: 'split2', run: () => timed(corpus, () => throughStream(split2(JSON.parse), chunks)) },
       ];
-      const bytes = shape === 'medium' ? lineBytes(corpus) : undefined;
-      if (bytes !== undefined) trials.push({ id: 'bound', run: () => timed(corpus, () => perLineDecode(bytes)) });
-      const ascii = shape === 'small' && isAscii(corpus.bytes);
-      if (ascii) trials.push({ id: 'minimal', run: () => timed(corpus, () => minimalSplitter(chunks)) });
+      // The yardstick of this shape, timed in the same rounds: the bound (~1 KiB) or the floor (~40 B ASCII).
+      const yardsticks: (Trial<number> & { name: string })[] = [];
+      if (shape === 'medium') {
+        const bytes = lineBytes(corpus);
+        yardsticks.push({ id: 'bound', name: PER_LINE_BOUND, run: () => timed(corpus, () => perLineDecode(bytes)) });
+      }
+      if (ascii) yardsticks.push({ id: 'minimal', name: MINIMAL_SPLITTER, run: () => timed(corpus, () => minimalSplitter(chunks)) });
+      trials.push(...yardsticks);
       const samples = await interleave(trials, { rounds: config.framing.rounds, warmup: config.framing.warmup });
       const ref = samples.get('reference')!;
-      const names: [string, string][] = [
-        ...Object.entries(DECODERS),
-        ...(bytes === undefined ? [] : [['bound', PER_LINE_BOUND] as [string, string]]),
-        ...(ascii ? [['minimal', MINIMAL_SPLITTER] as [string, string]] : []),
-      ];
+      const names: [string, string][] = [...Object.entries(DECODERS), ...yardsticks.map((y): [string, string] => [y.id, y.name])];
       const rows = names.map(([id, name]) =>
         compare({ section: 'decode', case: label, contender: name, reference: REFERENCE, metric: 'throughput', better: 'higher', unit: 'msg/s' }, samples.get(id)!, ref),
       );
