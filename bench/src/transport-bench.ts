@@ -1,10 +1,10 @@
 /**
  * Transport on loopback: for each contender, an echo server process and a client process
  * (separate processes, so each side has a core of its own on a 2-core machine). Each round runs,
- * per contender in rotated order, a fresh pair of processes: a warm-up, a pipelined echo load, then
- * a sequential round-trip load. Fresh processes per round, because a process's JIT outcome
- * (inlining, deopts) persists for its life: with one pair per run, the same code measured 0.73–0.98×
- * of raw net from run to run with IQRs that did not overlap. References (1.00): raw net for the
+ * per contender in rotated order, a fresh pair of processes: a pipelined echo load, then a
+ * sequential round-trip load, each after a warm-up of its own kind. Fresh processes per round,
+ * because a process's JIT outcome (inlining, deopts) persists for its life: with one pair per run,
+ * the same code measured 0.73–0.98× of raw net from run to run with IQRs that did not overlap. References (1.00): raw net for the
  * tcp rows, raw unix for the unix row, bare ws for the WebSocket row.
  */
 import fs from 'node:fs';
@@ -62,13 +62,26 @@ async function stopPair(pair: Pair): Promise<void> {
   if (pair.socketPath !== undefined) fs.rmSync(pair.socketPath, { force: true });
 }
 
-async function measure(pair: Pair, messages: number, window: number, requests: number, timeoutMs: number): Promise<RoundSample> {
+/**
+ * One round of a pair: each load right after a warm-up of its own kind. The round trip's code runs
+ * once per message, where the pipelined load runs it once per ~1,000: after that load, V8 still
+ * compiles it (TurboFan) during the first ~3,000 round trips, @proj's more than raw net's (18
+ * against 4 compilations in the server, in one run traced with `--trace-opt`), and the slow round
+ * trips of that transient were most of @proj's p99 excess when the round trips followed the
+ * pipelined load with no warm-up of their own.
+ */
+async function measure(pair: Pair, c: BenchConfig['transport']): Promise<RoundSample> {
+  const pipelined = (messages: number): Promise<PipelinedResult> =>
+    pair.client.request<PipelinedResult>({ op: 'pipelined', messages, window: c.window, timeoutMs: c.jobTimeoutMs }, c.jobTimeoutMs + 5000);
+  const rtt = (requests: number): Promise<RttResult> => pair.client.request<RttResult>({ op: 'rtt', requests, timeoutMs: c.jobTimeoutMs }, c.jobTimeoutMs + 5000);
+  await pipelined(c.warmupMessages);
   const before = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
-  const piped = await pair.client.request<PipelinedResult>({ op: 'pipelined', messages, window, timeoutMs }, timeoutMs + 5000);
+  const piped = await pipelined(c.messages);
   const after = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
   const serverMicros = after.user - before.user + after.system - before.system;
-  const rtt = await pair.client.request<RttResult>({ op: 'rtt', requests, timeoutMs }, timeoutMs + 5000);
-  return { perSecond: piped.perSecond, cpuPerMessage: (piped.cpuMicros + serverMicros) / messages, p50: rtt.p50, p99: rtt.p99 };
+  await rtt(c.warmupRequests);
+  const trips = await rtt(c.requests);
+  return { perSecond: piped.perSecond, cpuPerMessage: (piped.cpuMicros + serverMicros) / c.messages, p50: trips.p50, p99: trips.p99 };
 }
 
 /**
@@ -78,15 +91,14 @@ async function measure(pair: Pair, messages: number, window: number, requests: n
 export async function transportBench(config: BenchConfig, log: (line: string) => void, only: readonly ContenderId[] = CONTENDER_IDS): Promise<Comparison[]> {
   const c = config.transport;
   const ids = CONTENDER_IDS.filter((x) => only.includes(x));
-  log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair after a warm-up`);
+  log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair and each after a warm-up of its kind`);
   const samples = await interleave(
     ids.map((id) => ({
       id,
       run: async () => {
         const pair = await startPair(id);
         try {
-          await measure(pair, c.warmupMessages, c.window, c.warmupRequests, c.jobTimeoutMs);
-          return await measure(pair, c.messages, c.window, c.requests, c.jobTimeoutMs);
+          return await measure(pair, c);
         } finally {
           await stopPair(pair);
         }
