@@ -43,9 +43,11 @@ export const METHODOLOGY = `## How these numbers are made
   round trips after that load (\`--trace-opt\`, one run: 18 compilations in @proj's server, 4 in raw
   net's). With the earlier 2,000-round-trip warm-up ahead of the pipelined load, the first 1,000
   measured round trips held 77–172 slow ones (> 1.8× the median) for @proj and 30–50 for raw net,
-  against 10–30 per 1,000 for both afterwards: most of @proj's p99 excess. How the kernel places the
-  two processes (one core or two, which vCPU wakes which) moves these by ±25 % between process
-  pairs; the CPU path of a round trip alone, both ends in one process, steady to ±0.3 µs:
+  against mostly 10–30 per 1,000 for both afterwards: most of @proj's p99 excess. With the 5,000
+  right before them, the first 1,000 hold 9–37 for @proj and 10–29 for raw net (7 rounds each).
+  How the kernel places the two processes (one core or two, which vCPU wakes which) moves these
+  by ±25 % between process pairs; the CPU path of a round trip alone, both ends in one process,
+  steady to ±0.3 µs:
   \`npx tsx bench/src/rtt-in-process.ts raw-net,proj-tcp\` (or \`raw-unix,proj-unix\`, \`bare-ws,proj-ws\`).
 - **Memory.** A server process holds N idle connections opened by another process; a warm-up
   (200 connections opened and closed) precedes the baseline, so one-time costs are not divided by
