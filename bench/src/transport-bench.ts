@@ -4,8 +4,9 @@
  * per contender in rotated order, a fresh pair of processes: a pipelined echo load, then a
  * sequential round-trip load, each after a warm-up of its own kind. Fresh processes per round,
  * because a process's JIT outcome (inlining, deopts) persists for its life: with one pair per run,
- * the same code measured 0.73–0.98× of raw net from run to run with IQRs that did not overlap. References (1.00): raw net for the
- * tcp rows, raw unix for the unix row, bare ws for the WebSocket row.
+ * the same code measured 0.73–0.98× of raw net from run to run with IQRs that did not overlap.
+ * References (1.00): raw net for the tcp rows, raw unix for the unix row, bare ws for the WebSocket
+ * row.
  */
 import fs from 'node:fs';
 import os from 'node:os';
