@@ -45,6 +45,8 @@ export const METHODOLOGY = `## How these numbers are made
   measured round trips held 77–172 slow ones (> 1.8× the median) for @proj and 30–50 for raw net,
   against mostly 10–30 per 1,000 for both afterwards: most of @proj's p99 excess. With the 5,000
   right before them, the first 1,000 hold 9–37 for @proj and 10–29 for raw net (7 rounds each).
+  That warm-up's own p99 is a row of its own (*RTT p99, first 5,000 after the pipelined load*):
+  what a process that has only carried bulk traffic pays on its first round trips.
   How the kernel places the two processes (one core or two, which vCPU wakes which) moves these
   by ±25 % between process pairs; the CPU path of a round trip alone, both ends in one process,
   steady to ±0.3 µs:
