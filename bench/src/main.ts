@@ -16,7 +16,7 @@ import { encodeBench } from './encode-bench.js';
 import { machineInfo } from './machine.js';
 import { memoryBench } from './memory-bench.js';
 import { reconnectBenchInChild, type ReconnectResult } from './reconnect-bench.js';
-import { PUBLISHED_RESULTS, renderMarkdown, writeReport, type BenchReport } from './report.js';
+import { PUBLISHED_RESULTS, quickCaveat, renderMarkdown, writeReport, type BenchReport } from './report.js';
 import { evaluateTargets } from './targets.js';
 import { transportBench } from './transport-bench.js';
 
@@ -53,6 +53,7 @@ const report: BenchReport = { mode: config.mode, machine, config, durationSecond
 const file = writeReport(report);
 log('targets:');
 for (const t of targets) log(`  ${t.met === undefined ? 'not measured' : t.met ? 'met   ' : 'MISSED'}  ${t.work}: ${t.measured} (target ${t.target})`);
+if (config.mode === 'quick') log(quickCaveat(config));
 log(`report: ${file}`);
 if (publish && failures.length === 0) {
   fs.writeFileSync(PUBLISHED_RESULTS, renderMarkdown(report));

@@ -86,6 +86,16 @@ function reconnectTable(result: ReconnectResult): string[] {
   return lines;
 }
 
+/**
+ * What a quick run's verdicts rest on: few transport and memory rounds, and a handful of reconnect
+ * restarts whose p90 is their slowest one under @proj's jittered backoff. A verdict can flip
+ * between quick runs of the same code; the full run is the one the targets are judged on.
+ */
+export function quickCaveat(config: BenchConfig): string {
+  const restarts = config.reconnect.outagesMs.length * config.reconnect.repeat;
+  return `Quick run: ${config.transport.rounds} rounds per transport contender, ${config.memory.rounds} for memory and ${restarts} reconnect restarts (a p90 of ${restarts} is about their slowest), so these verdicts can flip from run to run; the full run (\`-- --full\`) is the record.`;
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
   const out = [
@@ -98,6 +108,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     'Every ratio is contender ÷ reference measured in the same round (rounds interleaved, order rotated);',
     'the table gives the median and the inter-quartile range over rounds. ↑: higher is better, ↓: lower is better.',
+    ...(report.mode === 'quick' ? ['', quickCaveat(report.config)] : []),
     '',
     '## Targets',
     '',
