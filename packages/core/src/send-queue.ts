@@ -228,9 +228,9 @@ export class SendQueue {
    * concatenation. Under `reject`, the concatenation then replaces them as one entry: take()
    * would otherwise copy those lines a second time to join them. A tick's sends get measured
    * (by atLeast()) once their UTF-16 length reaches a third of `highWaterMark`, where their
-   * bytes may reach it: in bench "tcp pipelined" a
-   * tick carries ~1,000 replies, and at 1,600 joining twice cost 5 % of a server's per-message
-   * path (1.13× → 1.07× a minimal hand-written echo, median of 5, without sockets).
+   * bytes may reach it: in bench "tcp pipelined" a tick carries ~1,000 replies, and at 1,600
+   * joining twice cost 5 % of a server's per-message path (1.13× → 1.07× a minimal hand-written
+   * echo, median of 5, without sockets).
    * Under `drop-oldest`, lines stay single, so that making room drops no more than it must;
    * their own sizes stay -1 and are measured when dropped.
    */
