@@ -35,22 +35,25 @@ export const METHODOLOGY = `## How these numbers are made
   unix socket under the temp directory, started afresh for every round and warmed up first (a
   process's JIT outcome lasts its life: one pair per run made whole runs differ). Every server
   decodes each message and encodes a reply; every client sends through its library's per-message
-  API. *Pipelined*: \`window\` messages in flight until all replies are back. *CPU per message*:
-  user + system time of both processes over the pipelined load, divided by messages — steadier than
-  wall time when other work shares the machine. *RTT*: sequential request → reply, percentiles of
-  every round trip, measured after 5,000 unmeasured ones. A round trip runs the per-chunk code the
-  pipelined load runs once per ~1,000 messages, and V8 still compiles it during the first ~3,000
-  round trips after that load (\`--trace-opt\`, one run: 18 compilations in @proj's server, 4 in raw
-  net's). With the earlier 2,000-round-trip warm-up ahead of the pipelined load, the first 1,000
-  measured round trips held 77–172 slow ones (> 1.8× the median) for @proj and 30–50 for raw net,
-  against mostly 10–30 per 1,000 for both afterwards: most of @proj's p99 excess. With the 5,000
-  right before them, the first 1,000 hold 9–37 for @proj and 10–29 for raw net (7 rounds each).
-  That warm-up's own p99 is a row of its own (*RTT p99, first 5,000 after the pipelined load*):
-  what a process that has only carried bulk traffic pays on its first round trips.
-  How the kernel places the two processes (one core or two, which vCPU wakes which) moves these
-  by ±25 % between process pairs; the CPU path of a round trip alone, both ends in one process,
-  steady to ±0.3 µs:
-  \`npx tsx bench/src/rtt-in-process.ts raw-net,proj-tcp\` (or \`raw-unix,proj-unix\`, \`bare-ws,proj-ws\`).
+  API. The WebSocket row's *floor* is bare \`ws\` carrying NDJSON with nothing a library adds: lines
+  split by hand, the replies to one frame sent as one frame, a client's sends batched until its next
+  write. It is the least @proj ws's framing costs, so the row tells what lines batched into frames
+  cost from what @proj adds. *Pipelined*: \`window\` messages in flight until all replies are back.
+  *CPU per message*: user + system time of both processes over the pipelined load, divided by
+  messages — steadier than wall time when other work shares the machine. *RTT*: sequential request →
+  reply, percentiles of every round trip, measured after 5,000 unmeasured ones. A round trip runs
+  the per-chunk code the pipelined load runs once per ~1,000 messages, and V8 still compiles it
+  during the first ~3,000 round trips after that load (\`--trace-opt\`, one run: 18 compilations in
+  @proj's server, 4 in raw net's). With the earlier 2,000-round-trip warm-up ahead of the pipelined
+  load, the first 1,000 measured round trips held 77–172 slow ones (> 1.8× the median) for @proj and
+  30–50 for raw net, against mostly 10–30 per 1,000 for both afterwards: most of @proj's p99 excess.
+  With the 5,000 right before them, the first 1,000 hold 9–37 for @proj and 10–29 for raw net (7
+  rounds each). That warm-up's own p99 is a row of its own (*RTT p99, first 5,000 after the
+  pipelined load*): what a process that has only carried bulk traffic pays on its first round trips.
+  How the kernel places the two processes (one core or two, which vCPU wakes which) moves these by
+  ±25 % between process pairs; the CPU path of a round trip alone, both ends in one process, steady
+  to ±0.3 µs:
+  \`npx tsx bench/src/rtt-in-process.ts raw-net,proj-tcp\` (or \`raw-unix,proj-unix\`, \`bare-ws,raw-ws,proj-ws\`).
 - **Memory.** A server process holds N idle connections opened by another process; a warm-up
   (200 connections opened and closed) precedes the baseline, so one-time costs are not divided by
   N; RSS and heap are read after forced full GCs. *default V8 heap* is the issue's definition, but

@@ -6,7 +6,7 @@
  * because a process's JIT outcome (inlining, deopts) persists for its life: with one pair per run,
  * the same code measured 0.73–0.98× of raw net from run to run with IQRs that did not overlap.
  * References (1.00): raw net for the tcp rows, raw unix for the unix row, bare ws for the WebSocket
- * row.
+ * row, which also carries its floor (`contenders/raw-ws.ts`: the same framing as @proj ws, by hand).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,7 +40,7 @@ interface RoundSample {
 const ROWS: { case: string; reference: ContenderId; contenders: ContenderId[] }[] = [
   { case: 'tcp loopback', reference: 'raw-net', contenders: ['proj-tcp', 'proj-ws', 'bare-ws', 'socket-io', 'ndjson-net'] },
   { case: 'unix socket', reference: 'raw-unix', contenders: ['proj-unix'] },
-  { case: 'WebSocket', reference: 'bare-ws', contenders: ['proj-ws', 'socket-io'] },
+  { case: 'WebSocket', reference: 'bare-ws', contenders: ['proj-ws', 'socket-io', 'raw-ws'] },
 ];
 
 async function startPair(id: ContenderId): Promise<Pair> {

@@ -42,3 +42,22 @@ export function netTarget(endpoint: Endpoint): { path: string } | { host: string
   if (endpoint.path !== undefined) return { path: endpoint.path };
   return { host: '127.0.0.1', port: endpoint.port ?? 0 };
 }
+
+/**
+ * The client of a contender that batches by hand (the raw references, the ws floor): `send()`
+ * appends a line, `flush()` hands all of them to `write` at once.
+ */
+export function batchingClient(write: (text: string) => void, close: () => Promise<void>): BenchClient {
+  let out = '';
+  return {
+    send(message: unknown): void {
+      out += JSON.stringify(message) + '\n';
+    },
+    flush(): void {
+      if (out === '') return;
+      write(out);
+      out = '';
+    },
+    close,
+  };
+}

@@ -4,7 +4,7 @@
  */
 import type { Contender } from './contender.js';
 
-export const CONTENDER_IDS = ['raw-net', 'proj-tcp', 'bare-ws', 'socket-io', 'ndjson-net', 'raw-unix', 'proj-unix', 'proj-ws'] as const;
+export const CONTENDER_IDS = ['raw-net', 'proj-tcp', 'bare-ws', 'socket-io', 'ndjson-net', 'raw-unix', 'proj-unix', 'proj-ws', 'raw-ws'] as const;
 export type ContenderId = (typeof CONTENDER_IDS)[number];
 
 /** Report names. */
@@ -17,6 +17,7 @@ export const CONTENDER_NAMES: Record<ContenderId, string> = {
   'raw-unix': 'raw unix (hand splitter, batched writes)',
   'proj-unix': '@proj unix',
   'proj-ws': '@proj ws',
+  'raw-ws': 'floor: ws, hand splitter, batched frames',
 };
 
 /** Whether the contender runs on a unix socket path rather than a loopback port. */
@@ -45,5 +46,7 @@ export async function loadContender(id: ContenderId): Promise<Contender> {
       return (await import('./socket-io.js')).socketIo;
     case 'ndjson-net':
       return (await import('./ndjson-net.js')).ndjsonNet;
+    case 'raw-ws':
+      return (await import('./raw-ws.js')).rawWs;
   }
 }

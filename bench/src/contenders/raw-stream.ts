@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { LineSplitter } from '../line-splitter.js';
-import { netTarget, type BenchClient, type Contender, type EchoServer, type Endpoint, type ReplyHandler } from './contender.js';
+import { batchingClient, netTarget, type BenchClient, type Contender, type EchoServer, type Endpoint, type ReplyHandler } from './contender.js';
 
 function listen(server: net.Server, endpoint: Endpoint): Promise<Endpoint> {
   return new Promise((resolve, reject) => {
@@ -51,18 +51,10 @@ export const rawStream: Contender = {
   connect(endpoint: Endpoint, onReply: ReplyHandler): Promise<BenchClient> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ ...netTarget(endpoint), noDelay: true });
-      let out = '';
-      const client: BenchClient = {
-        send(message: unknown): void {
-          out += JSON.stringify(message) + '\n';
-        },
-        flush(): void {
-          if (out === '') return;
-          socket.write(out);
-          out = '';
-        },
-        close: () => new Promise((done) => socket.end(done)),
-      };
+      const client = batchingClient(
+        (text) => socket.write(text),
+        () => new Promise((done) => socket.end(done)),
+      );
       const splitter = new LineSplitter((line) => onReply(JSON.parse(line)));
       socket.setEncoding('utf8');
       socket.on('data', (text: string) => {
