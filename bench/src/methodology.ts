@@ -36,9 +36,9 @@ export const METHODOLOGY = `## How these numbers are made
   process's JIT outcome lasts its life: one pair per run made whole runs differ). Every server
   decodes each message and encodes a reply; every client sends through its library's per-message
   API. The WebSocket row's *floor* is bare \`ws\` carrying NDJSON with nothing a library adds: lines
-  split by hand, the replies to one frame sent as one frame, a client's sends batched until its next
-  write. It is the least @proj ws's framing costs, so the row tells what lines batched into frames
-  cost from what @proj adds. *Pipelined*: \`window\` messages in flight until all replies are back.
+  split by hand, the replies to one frame sent as one frame, as are a client's first sends. It is
+  the least @proj ws's framing costs, so the row separates the cost of batching lines into frames
+  from what @proj adds. *Pipelined*: \`window\` messages in flight until all replies are back.
   *CPU per message*: user + system time of both processes over the pipelined load, divided by
   messages — steadier than wall time when other work shares the machine. *RTT*: sequential request →
   reply, percentiles of every round trip, measured after 5,000 unmeasured ones. A round trip runs

@@ -59,7 +59,7 @@ export function evaluateTargets(results: readonly Comparison[], reconnect: Recon
   // library adds), quoted after the row it qualifies: `(title: label ratio; …)`.
   const withYardstick = (row: TargetResult, title: string, checks: readonly (Check & { label: string })[]): void => {
     const found = checks.map((check) => ({ label: check.label, comparison: find(results, check) }));
-    if (found.some((f) => f.comparison === undefined)) return;
+    if (row.met === undefined || found.some((f) => f.comparison === undefined)) return;
     row.measured += ` (${title}: ${found.map((f) => `${f.label} ${ratioText(f.comparison!)}`).join('; ')})`;
   };
   const atOneKiB = (shape: string, contender: string, label: string): (Check & { label: string })[] => [
