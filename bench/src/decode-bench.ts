@@ -107,6 +107,8 @@ function perLineDecode(lines: readonly Buffer[]): number {
  * `indexOf`/`slice`, the line a chunk ends in held as a string and ended by concatenation, each
  * value handed to a callback. No line limit, no counters, no error handling, no non-ASCII path.
  * For the ~40 B ASCII messages: how close to the reference splitting lets a callback decoder come.
+ * The loop is raw net's `LineSplitter` written out with its held line in a local: the class, with
+ * that line in a private field, measured 2–5 points lower here (4 quick runs each), a weaker floor.
  */
 function minimalSplitter(chunks: readonly Buffer[]): number {
   let values = 0;
