@@ -11,7 +11,9 @@
  * touched pages stay resident after a full GC: that adds 2–6 KiB per connection at random (measured).
  * `young gen pinned` fixes the semi-spaces at 1 MiB, so RSS deltas are old space and native
  * memory: what the connections themselves retain. The targets are judged on the first. Each row
- * also reports the young generation's size once the connections are held, the cause of that noise.
+ * also reports the young generation's size once the connections are held, the cause of that noise,
+ * and, at the default heap, how much of the RSS per connection is young-generation pages made
+ * resident while the connections were opened (`physical_space_size` of `new_space`): the noise itself.
  */
 import type { BenchConfig } from './bench-config.js';
 import { BenchChild } from './child-process.js';
@@ -24,6 +26,8 @@ interface PerConnection {
   heap: number;
   /** The server's young generation (MiB) once the connections are held: where RSS noise comes from. */
   newSpaceMiB: number;
+  /** Young-generation pages made resident while the connections were opened (KiB per connection): empty after the GC, yet in `rss`. */
+  youngResident: number;
 }
 
 const NAMES: Record<MemoryKind, string> = {
@@ -71,7 +75,12 @@ async function measureOnce(kind: MemoryKind, mode: HeapMode, config: BenchConfig
     await held(n);
     const after = await server.request<MemorySnapshot>({ op: 'snapshot' });
     if (after.connections !== n) throw new Error(`${kind}: ${after.connections} connections held, expected ${n}`);
-    return { rss: (after.rss - before.rss) / n / 1024, heap: (after.heapUsed - before.heapUsed) / n / 1024, newSpaceMiB: after.newSpace / 1024 / 1024 };
+    return {
+      rss: (after.rss - before.rss) / n / 1024,
+      heap: (after.heapUsed - before.heapUsed) / n / 1024,
+      newSpaceMiB: after.newSpace / 1024 / 1024,
+      youngResident: (after.newSpaceResident - before.newSpaceResident) / n / 1024,
+    };
   } finally {
     // The server goes first, so the client's sockets see a close rather than being reset one by one.
     await server.stop();
@@ -102,6 +111,10 @@ export async function memoryBench(config: BenchConfig, log: (line: string) => vo
         compare({ ...common, metric: 'heap per connection' }, own.map((s) => s.heap), base.map((s) => s.heap)),
         compare({ ...common, metric: 'V8 young generation held', unit: 'MiB' }, own.map((s) => s.newSpaceMiB), base.map((s) => s.newSpaceMiB)),
       );
+      // Pinned, the young generation is resident whole before and after: nothing to compare.
+      if (mode === 'default') {
+        results.push(compare({ ...common, metric: 'of RSS: empty young-generation pages' }, own.map((s) => s.youngResident), base.map((s) => s.youngResident)));
+      }
     }
   }
   for (const r of results) log(`memory ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toFixed(2)} vs ${r.referenceValue.median.toFixed(2)} ${r.unit})`);

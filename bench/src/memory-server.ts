@@ -37,8 +37,15 @@ serveParent(async (body) => {
     case 'snapshot': {
       await settle();
       const usage = process.memoryUsage();
-      const newSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
-      return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, newSpace, connections: held.count() } satisfies MemorySnapshot;
+      const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+      return {
+        rss: usage.rss,
+        heapUsed: usage.heapUsed,
+        external: usage.external,
+        newSpace: young?.space_size ?? 0,
+        newSpaceResident: young?.physical_space_size ?? 0,
+        connections: held.count(),
+      } satisfies MemorySnapshot;
     }
     case 'await':
       return heldExactly(held, request.connections, request.timeoutMs);

@@ -58,7 +58,10 @@ export const METHODOLOGY = `## How these numbers are made
   (200 connections opened and closed) precedes the baseline, so one-time costs are not divided by
   N; RSS and heap are read after forced full GCs. *default V8 heap* is the issue's definition, but
   V8's young generation grows with the accept burst and stays resident, adding KiB per connection
-  at random (each row shows the young generation held). The step is a threshold, not a slope:
+  at random (each row shows the young generation held, and the *of RSS: empty young-generation
+  pages* row how much of the RSS per connection is its pages made resident while the
+  connections were opened: \`physical_space_size\` of \`new_space\`, empty after the GC; a young
+  generation of one size can hold more or fewer of them). The step is a threshold, not a slope:
   the raw net server itself, made to keep more per connection (an array), went from 16 to
   32 MiB of young generation at N = 5,000 with 128 B more in one run (RSS 2.5 → 3.2 KiB per
   connection), and in another stayed at 16 MiB up to 192 B more (heap +0.19 KiB per connection)
