@@ -50,6 +50,8 @@ export const METHODOLOGY = `## How these numbers are made
   With the 5,000 right before them, the first 1,000 hold 9–37 for @proj and 10–29 for raw net (7
   rounds each). That warm-up's own p99 is a row of its own (*RTT p99, first 5,000 after the
   pipelined load*): what a process that has only carried bulk traffic pays on its first round trips.
+  *RTT CPU per round trip*: user + system time of both processes over the measured round trips,
+  divided by them, waking from \`epoll_wait\` included: how much of an RTT ratio is the code path.
   How the kernel places the two processes (one core or two, which vCPU wakes which) moves these by
   ±25 % between process pairs; the CPU path of a round trip alone, both ends in one process, steady
   to ±0.3 µs:

@@ -34,6 +34,8 @@ interface RoundSample {
   p99: number;
   /** p99 of the unmeasured round trips right after the pipelined load: the JIT warm-up they absorb, reported, not hidden. */
   warmupP99: number;
+  /** CPU µs per round trip, client and server process together: the round trip's code path, apart from how the kernel wakes the two processes. */
+  cpuPerTrip: number;
 }
 
 /** Which contenders each row compares, against which reference. */
@@ -83,8 +85,18 @@ async function measure(pair: Pair, c: BenchConfig['transport']): Promise<RoundSa
   const after = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
   const serverMicros = after.user - before.user + after.system - before.system;
   const warmup = await rtt(c.warmupRequests);
+  const serverBeforeTrips = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
   const trips = await rtt(c.requests);
-  return { perSecond: piped.perSecond, cpuPerMessage: (piped.cpuMicros + serverMicros) / c.messages, p50: trips.p50, p99: trips.p99, warmupP99: warmup.p99 };
+  const serverAfterTrips = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
+  const serverTripMicros = serverAfterTrips.user - serverBeforeTrips.user + serverAfterTrips.system - serverBeforeTrips.system;
+  return {
+    perSecond: piped.perSecond,
+    cpuPerMessage: (piped.cpuMicros + serverMicros) / c.messages,
+    p50: trips.p50,
+    p99: trips.p99,
+    warmupP99: warmup.p99,
+    cpuPerTrip: (trips.cpuMicros + serverTripMicros) / c.requests,
+  };
 }
 
 /**
@@ -122,6 +134,7 @@ export async function transportBench(config: BenchConfig, log: (line: string) =>
         compare({ ...label, metric: 'pipelined CPU per message', better: 'lower', unit: 'µs' }, own.map((s) => s.cpuPerMessage), ref.map((s) => s.cpuPerMessage)),
         compare({ ...label, metric: 'RTT p50', better: 'lower', unit: 'µs' }, own.map((s) => s.p50), ref.map((s) => s.p50)),
         compare({ ...label, metric: 'RTT p99', better: 'lower', unit: 'µs' }, own.map((s) => s.p99), ref.map((s) => s.p99)),
+        compare({ ...label, metric: 'RTT CPU per round trip', better: 'lower', unit: 'µs' }, own.map((s) => s.cpuPerTrip), ref.map((s) => s.cpuPerTrip)),
         compare({ ...label, metric: `RTT p99, first ${c.warmupRequests.toLocaleString('en-US')} after the pipelined load (warm-up)`, better: 'lower', unit: 'µs' }, own.map((s) => s.warmupP99), ref.map((s) => s.warmupP99)),
       );
     }

@@ -25,6 +25,8 @@ export interface RttResult {
   p90: number;
   p99: number;
   mean: number;
+  /** CPU time (user + system) this client process spent during the job, in µs. */
+  cpuMicros: number;
 }
 
 type Sink = (reply: unknown) => void;
@@ -80,18 +82,22 @@ export class JobDriver {
     return this.#run(timeoutMs, (done, fail) => {
       let i = 0;
       let sentAt = 0;
+      let cpu = process.cpuUsage();
       this.#sink = (reply) => {
         const now = performance.now();
         if (seqOf(reply) !== i) return fail(new Error(`reply ${i} carried seq ${String(seqOf(reply))}`));
         times[i++] = (now - sentAt) * 1000;
         if (i === n) {
+          cpu = process.cpuUsage(cpu);
           const sorted = Array.from(times).sort((a, b) => a - b);
-          done({ requests: n, p50: quantileSorted(sorted, 0.5), p90: quantileSorted(sorted, 0.9), p99: quantileSorted(sorted, 0.99), mean: sorted.reduce((s, t) => s + t, 0) / n });
+          const mean = sorted.reduce((s, t) => s + t, 0) / n;
+          done({ requests: n, p50: quantileSorted(sorted, 0.5), p90: quantileSorted(sorted, 0.9), p99: quantileSorted(sorted, 0.99), mean, cpuMicros: cpu.user + cpu.system });
           return;
         }
         sentAt = performance.now();
         client.send(tick(i));
       };
+      cpu = process.cpuUsage();
       sentAt = performance.now();
       client.send(tick(0));
       client.flush();
