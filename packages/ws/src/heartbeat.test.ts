@@ -7,10 +7,21 @@ import { ws } from './index.js';
 import { until } from '@proj/testing';
 import { attach, listen, once, watchPings } from './test-helpers.js';
 
-/** A heartbeat's owner that records its verdicts in `dead`. */
+/** A heartbeat's owner that records its verdicts in `dead` (it pings through the socket {@link beat} gives it). */
 function owner(dead: ProjError[]): { paused: boolean; destroy(error: ProjError): void } {
   return { paused: false, destroy: (error) => dead.push(error) };
 }
+
+/** A heartbeat whose owner pings through `socket`, as a WsLink pings through its WebSocket. */
+function beat(socket: FakeSocket, interval: number, role: 'server' | 'client', link: ReturnType<typeof owner> & { bytesRead?: number }): Heartbeat {
+  const pinging = Object.defineProperties(link, {
+    readyState: { get: () => socket.readyState },
+    ping: { value: () => socket.ping() },
+  }) as typeof link & { readonly readyState: number; ping(): void };
+  return new Heartbeat(pinging, interval, role);
+}
+
+type FakeSocket = ReturnType<typeof fakeSocket>;
 
 function fakeSocket(): { readyState: number; pings: number; ping(): void } {
   return {
@@ -37,7 +48,7 @@ describe('Heartbeat', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();
     const dead: ProjError[] = [];
-    const heartbeat = new Heartbeat(socket, 1000, 'server', owner(dead));
+    const heartbeat = beat(socket, 1000, 'server', owner(dead));
     elapse(1000);
     expect(socket.pings).toBe(1);
     heartbeat.alive();
@@ -55,7 +66,7 @@ describe('Heartbeat', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();
     const dead: ProjError[] = [];
-    const heartbeat = new Heartbeat(socket, 1000, 'server', owner(dead));
+    const heartbeat = beat(socket, 1000, 'server', owner(dead));
     vi.advanceTimersByTime(1000); // ping
     vi.advanceTimersByTime(1000); // the tick that would condemn the peer: its verdict waits for an immediate
     expect(socket.pings).toBe(1);
@@ -72,7 +83,7 @@ describe('Heartbeat', () => {
     const socket = fakeSocket();
     const dead: ProjError[] = [];
     const link = { ...owner(dead), bytesRead: 100 };
-    new Heartbeat(socket, 1000, 'server', link);
+    beat(socket, 1000, 'server', link);
     vi.advanceTimersByTime(1000);
     expect(socket.pings).toBe(1);
     link.bytesRead += 6; // a pong
@@ -93,7 +104,7 @@ describe('Heartbeat', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();
     const dead: ProjError[] = [];
-    new Heartbeat(socket, 1000, 'client', owner(dead)).alive();
+    beat(socket, 1000, 'client', owner(dead)).alive();
     elapse(1000);
     expect(socket.pings).toBe(0); // something arrived: no probe needed
     elapse(1000);
@@ -107,7 +118,7 @@ describe('Heartbeat', () => {
     const socket = fakeSocket();
     const dead: ProjError[] = [];
     const link = owner(dead);
-    const heartbeat = new Heartbeat(socket, 1000, 'server', link);
+    const heartbeat = beat(socket, 1000, 'server', link);
     elapse(1000);
     link.paused = true;
     elapse(10_000);
@@ -128,9 +139,9 @@ describe('Heartbeat (shared timer)', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const dead: ProjError[] = [];
     const [a, b, c] = [fakeSocket(), fakeSocket(), fakeSocket()];
-    const first = new Heartbeat(a, 1000, 'server', owner(dead));
-    const second = new Heartbeat(b, 1000, 'server', owner(dead));
-    const other = new Heartbeat(c, 500, 'server', owner(dead));
+    const first = beat(a, 1000, 'server', owner(dead));
+    const second = beat(b, 1000, 'server', owner(dead));
+    const other = beat(c, 500, 'server', owner(dead));
     expect(vi.getTimerCount()).toBe(2);
     other.stop();
     first.stop();
@@ -146,14 +157,14 @@ describe('Heartbeat (shared timer)', () => {
   it('gives a heartbeat that joins a running timer a whole interval before each probe and verdict', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const dead: ProjError[] = [];
-    const running = new Heartbeat(fakeSocket(), 1000, 'server', owner(dead));
+    const running = beat(fakeSocket(), 1000, 'server', owner(dead));
     vi.advanceTimersByTime(600);
     const client = fakeSocket();
     const server = fakeSocket();
     const clientDead: ProjError[] = [];
     const serverDead: ProjError[] = [];
-    new Heartbeat(client, 1000, 'client', owner(clientDead));
-    new Heartbeat(server, 1000, 'server', owner(serverDead));
+    beat(client, 1000, 'client', owner(clientDead));
+    beat(server, 1000, 'server', owner(serverDead));
     elapse(400); // the shared tick, 400 ms after joining
     expect(client.pings).toBe(0); // the handshake counts as traffic: no probe yet
     expect(server.pings).toBe(1); // an early ping, never a verdict

@@ -10,8 +10,11 @@ export interface Pingable {
   ping(): void;
 }
 
-/** What a heartbeat asks of the link it watches (a `WsLink`): passed as is, not as closures per link. */
-export interface HeartbeatOwner {
+/**
+ * What a heartbeat asks of the link it watches (a `WsLink`): passed as is, not as closures per
+ * link. The link also pings for it, so the heartbeat holds one reference, not two.
+ */
+export interface HeartbeatOwner extends Pingable {
   /** `true` while this side does not read: pongs cannot arrive, so no verdict is taken. */
   readonly paused: boolean;
   /** The peer is presumed gone: tear the link down with this `PROJ_ERR_HEARTBEAT_TIMEOUT` error. */
@@ -26,6 +29,14 @@ export interface HeartbeatOwner {
 
 /** `ws`'s `WebSocket.OPEN`. */
 const OPEN = 1;
+
+// Bits of `Heartbeat.#state`: three booleans in one number (bench "memory per idle connection").
+/** The `server` role: ping on every tick, not only after a silent interval. */
+const PROBE_EVERY_TICK = 1;
+/** Traffic from the peer since the last tick. */
+const SEEN = 2;
+/** A ping went out on the last tick. */
+const PROBED = 4;
 
 /** The heartbeats that tick together, and their timer. */
 interface Group {
@@ -57,21 +68,18 @@ const groups = new Map<number, Group>();
  * interval is taken for dead by that peer.
  */
 export class Heartbeat {
-  readonly #socket: Pingable;
   readonly #owner: HeartbeatOwner;
   readonly #interval: number;
-  readonly #probeEveryTick: boolean;
-  #seen = false;
-  #probed = false;
+  /** PROBE_EVERY_TICK, SEEN, PROBED. */
+  #state: number;
   /** The owner's `bytesRead` when last looked at (-1: the owner does not count). */
   #bytesRead: number;
 
-  /** Starts watching `socket`: the timer of `interval` ticks this heartbeat until {@link Heartbeat.stop}. */
-  constructor(socket: Pingable, interval: number, role: 'server' | 'client', owner: HeartbeatOwner) {
-    this.#socket = socket;
+  /** Starts watching `owner`'s socket: the timer of `interval` ticks this heartbeat until {@link Heartbeat.stop}. */
+  constructor(owner: HeartbeatOwner, interval: number, role: 'server' | 'client') {
     this.#owner = owner;
     this.#interval = interval;
-    this.#probeEveryTick = role === 'server';
+    this.#state = role === 'server' ? PROBE_EVERY_TICK : 0;
     this.#bytesRead = owner.bytesRead ?? -1;
     const group = groups.get(interval);
     if (group === undefined) {
@@ -83,13 +91,13 @@ export class Heartbeat {
       return;
     }
     // Joining mid-interval: the handshake counts as traffic, or a client would probe too early.
-    this.#seen = true;
+    this.#state |= SEEN;
     group.members.add(this);
   }
 
   /** Something arrived from the peer (a pong, a ping, a message): it is alive. Not needed when the owner counts `bytesRead`. */
   alive(): void {
-    this.#seen = true;
+    this.#state |= SEEN;
   }
 
   /** Stops watching (the socket closed); idempotent. The group's timer goes with its last member. */
@@ -112,34 +120,36 @@ export class Heartbeat {
     const bytesRead = heartbeat.#owner.bytesRead ?? heartbeat.#bytesRead;
     if (bytesRead === heartbeat.#bytesRead) return;
     heartbeat.#bytesRead = bytesRead;
-    heartbeat.#seen = true;
+    heartbeat.#state |= SEEN;
   }
 
   static #onTick(heartbeat: Heartbeat): void {
-    if (heartbeat.#socket.readyState !== OPEN) return;
+    const owner = heartbeat.#owner;
+    if (owner.readyState !== OPEN) return;
     Heartbeat.#readSince(heartbeat);
-    if (heartbeat.#owner.paused) {
-      heartbeat.#seen = false;
-      heartbeat.#probed = false;
+    const state = heartbeat.#state;
+    if (owner.paused) {
+      heartbeat.#state = state & PROBE_EVERY_TICK;
       return;
     }
-    if (heartbeat.#probed && !heartbeat.#seen) {
+    if ((state & (PROBED | SEEN)) === PROBED) {
       // After an event-loop stall, timers run before the I/O that piled up meanwhile: give a
       // pong that already arrived one poll phase to be read before condemning the peer.
       setImmediate(Heartbeat.#verdict, heartbeat);
       return;
     }
-    const seen = heartbeat.#seen;
-    heartbeat.#seen = false;
-    heartbeat.#probed = false;
-    if (seen && !heartbeat.#probeEveryTick) return;
-    heartbeat.#probed = true;
-    heartbeat.#socket.ping();
+    // A client probes only after a whole interval without traffic; a server on every tick.
+    if ((state & (SEEN | PROBE_EVERY_TICK)) === SEEN) {
+      heartbeat.#state = state & PROBE_EVERY_TICK;
+      return;
+    }
+    heartbeat.#state = (state & PROBE_EVERY_TICK) | PROBED;
+    owner.ping();
   }
 
   static #verdict(heartbeat: Heartbeat): void {
     Heartbeat.#readSince(heartbeat);
-    if (heartbeat.#seen || heartbeat.#socket.readyState !== OPEN) return;
+    if ((heartbeat.#state & SEEN) !== 0 || heartbeat.#owner.readyState !== OPEN) return;
     heartbeat.stop();
     const interval = heartbeat.#interval;
     heartbeat.#owner.destroy(new ProjError(ErrorCode.HEARTBEAT_TIMEOUT, `no pong within the ${interval} ms heartbeat: peer presumed gone`, { details: { heartbeat: interval } }));

@@ -51,6 +51,26 @@ const TEXT = Object.freeze({ binary: false });
 /** `ws`'s `WebSocket.OPEN`. */
 const OPEN = 1;
 
+// Bits of `WsLink.#flags`: three booleans in one number (bench "memory per idle connection").
+/** Frames go to a plain socket as they are sent (no TLS, no compression): a write the kernel took is confirmed at once. */
+const SYNC_WRITES = 1;
+/** Between `pause()` and `resume()`. */
+const PAUSED = 2;
+/** A `write()` returned false: `onDrain` is owed. */
+const NEED_DRAIN = 4;
+
+/** What a link holds only around its start and its end: most of a link's life it holds none of it. */
+interface Edges {
+  /** Frames `ws` emitted before `attach()` (the socket is paused meanwhile, so at most a few). */
+  early: Buffer[] | undefined;
+  /** The first error the socket reported, for the close that always follows it. */
+  socketError: Error | undefined;
+  /** Set by `destroy()`: the close is this side's, abrupt, with this error if any. */
+  localClose: { error?: Error } | undefined;
+  /** Set once the socket has closed. */
+  closeInfo: LinkCloseInfo | undefined;
+}
+
 /** Where a socket's listeners find their link: shared functions per event instead of closures per link. */
 const kLink = Symbol('@proj/ws.WsLink');
 type Carrier = WebSocket & { [kLink]?: WsLink };
@@ -63,16 +83,12 @@ export class WsLink implements Link, HeartbeatOwner {
   readonly #highWaterMark: number;
   readonly #heartbeat: Heartbeat | undefined;
   readonly #raw: RawSocket | undefined;
-  /** Frames go to a plain socket as they are sent (no TLS, no compression): a write the kernel took is confirmed at once. */
-  readonly #syncWrites: boolean;
   #handlers: LinkHandlers | undefined;
-  /** Frames `ws` emitted before `attach()` (the socket is paused meanwhile, so at most a few). */
-  #early: Buffer[] | undefined;
-  #closeInfo: LinkCloseInfo | undefined;
-  #socketError: Error | undefined;
-  #localClose: { error?: Error } | undefined;
-  #paused = false;
-  #needDrain = false;
+  /** SYNC_WRITES, PAUSED, NEED_DRAIN. */
+  #flags: number;
+  // Four fields in one, made by the first of them: an open, attached link has none (bench "memory
+  // per idle connection").
+  #edges: Edges | undefined;
 
   constructor(socket: WebSocket, options: WsLinkOptions) {
     this.#socket = socket;
@@ -82,7 +98,7 @@ export class WsLink implements Link, HeartbeatOwner {
     this.#raw = options.rawSocket;
     // Without permessage-deflate, `ws` frames and writes a message inside send(); over TLS the
     // socket writes later. Both were settled by the handshake, before the link exists.
-    this.#syncWrites = options.rawSocket !== undefined && options.rawSocket.encrypted !== true && socket.extensions === '';
+    this.#flags = options.rawSocket !== undefined && options.rawSocket.encrypted !== true && socket.extensions === '' ? SYNC_WRITES : 0;
     // Nothing reads until core attaches: keep frames in the kernel rather than lose them.
     socket.pause();
     // Listen for errors and close from the start: a failure before attach() must not crash.
@@ -92,7 +108,7 @@ export class WsLink implements Link, HeartbeatOwner {
     socket.on('close', WsLink.#onClose);
     socket.on('message', WsLink.#onMessage);
     if (options.heartbeat > 0) {
-      this.#heartbeat = new Heartbeat(socket, options.heartbeat, options.role, this);
+      this.#heartbeat = new Heartbeat(this, options.heartbeat, options.role);
       // With the socket underneath, the heartbeat reads its byte count: two listeners fewer per
       // link (~100 B of `ws`'s listener map, bench "memory per idle connection"), no call per frame.
       if (this.#raw === undefined) {
@@ -120,28 +136,46 @@ export class WsLink implements Link, HeartbeatOwner {
     return this.#raw?.bytesRead;
   }
 
+  /** The WebSocket's `readyState` (read by the {@link Heartbeat}). */
+  get readyState(): number {
+    return this.#socket.readyState;
+  }
+
+  /** Sends a ping frame (for the {@link Heartbeat}). */
+  ping(): void {
+    this.#socket.ping();
+  }
+
   /** `true` between `pause()` and `resume()` (read by the {@link Heartbeat}). */
   get paused(): boolean {
-    return this.#paused;
+    return (this.#flags & PAUSED) !== 0;
+  }
+
+  static #edgesOf(link: WsLink): Edges {
+    return (link.#edges ??= { early: undefined, socketError: undefined, localClose: undefined, closeInfo: undefined });
   }
 
   attach(handlers: LinkHandlers): void {
     this.#handlers = handlers;
-    const early = this.#early;
-    this.#early = undefined;
-    if (early !== undefined) for (const frame of early) handlers.onData(frame);
+    const edges = this.#edges;
+    const early = edges?.early;
+    if (early !== undefined) {
+      edges!.early = undefined;
+      for (const frame of early) handlers.onData(frame);
+    }
     // The socket may have closed between accept/open and attach: report that now.
-    if (this.#closeInfo !== undefined) {
-      handlers.onClose(this.#closeInfo);
+    const closed = this.#edges?.closeInfo;
+    if (closed !== undefined) {
+      handlers.onClose(closed);
       return;
     }
-    if (!this.#paused) this.#socket.resume();
+    if ((this.#flags & PAUSED) === 0) this.#socket.resume();
   }
 
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean {
     const socket = this.#socket;
     const raw = this.#raw;
-    if (callback !== undefined && this.#syncWrites && raw!.writableLength === 0 && socket.bufferedAmount === 0 && socket.readyState === OPEN && raw!.writable) {
+    if (callback !== undefined && (this.#flags & SYNC_WRITES) !== 0 && raw!.writableLength === 0 && socket.bufferedAmount === 0 && socket.readyState === OPEN && raw!.writable) {
       // As on a plain socket (see DuplexLink.write): a frame the kernel took whole inside send()
       // has left; confirm it now, and spare `ws` and Node a callback and a tick per frame.
       socket.send(chunk, TEXT);
@@ -156,7 +190,7 @@ export class WsLink implements Link, HeartbeatOwner {
       handedOver = raw !== undefined && raw.writableLength === before;
     }
     if (socket.bufferedAmount < this.#highWaterMark) return true;
-    this.#needDrain = true;
+    this.#flags |= NEED_DRAIN;
     return false;
   }
 
@@ -178,25 +212,25 @@ export class WsLink implements Link, HeartbeatOwner {
   }
 
   destroy(error?: Error): void {
-    this.#localClose ??= error === undefined ? {} : { error };
+    WsLink.#edgesOf(this).localClose ??= error === undefined ? {} : { error };
     this.#socket.terminate();
   }
 
   pause(): void {
-    this.#paused = true;
+    this.#flags |= PAUSED;
     this.#socket.pause();
   }
 
   resume(): void {
-    this.#paused = false;
+    this.#flags &= ~PAUSED;
     if (this.#handlers !== undefined) this.#socket.resume();
   }
 
   // Each send callback checks the buffer: the last pending one runs once it is empty, so a
   // `write()` that returned false is always followed by onDrain (or by onClose).
   static #maybeDrain(link: WsLink): void {
-    if (!link.#needDrain || link.#closeInfo !== undefined || link.#socket.bufferedAmount >= link.#highWaterMark) return;
-    link.#needDrain = false;
+    if ((link.#flags & NEED_DRAIN) === 0 || link.#edges?.closeInfo !== undefined || link.#socket.bufferedAmount >= link.#highWaterMark) return;
+    link.#flags &= ~NEED_DRAIN;
     link.#handlers?.onDrain();
   }
 
@@ -209,7 +243,7 @@ export class WsLink implements Link, HeartbeatOwner {
     // With the default binaryType ('nodebuffer') `ws` always delivers one Buffer. Text and
     // binary frames alike go to core as bytes: a binary frame is decoded as UTF-8 text.
     const frame = data as Buffer;
-    if (link.#handlers === undefined) (link.#early ??= []).push(frame);
+    if (link.#handlers === undefined) (WsLink.#edgesOf(link).early ??= []).push(frame);
     else link.#handlers.onData(frame);
   }
 
@@ -220,17 +254,18 @@ export class WsLink implements Link, HeartbeatOwner {
   static #onError(this: Carrier, error: Error): void {
     // Kept and reported through onClose: `ws` always emits 'close' after an 'error'.
     const link = this[kLink]!;
-    link.#socketError ??= error;
+    WsLink.#edgesOf(link).socketError ??= error;
   }
 
   static #onClose(this: Carrier, code: number, reason: Buffer): void {
     const link = this[kLink]!;
     link.#heartbeat?.stop();
     this.off('message', WsLink.#onMessage);
-    const local = link.#localClose;
+    const edges = WsLink.#edgesOf(link);
+    const local = edges.localClose;
     const info: LinkCloseInfo =
-      local !== undefined ? { graceful: false, ...local } : closeInfo(code, reason.toString(), link.remoteAddress, link.#socketError);
-    link.#closeInfo = info;
+      local !== undefined ? { graceful: false, ...local } : closeInfo(code, reason.toString(), link.remoteAddress, edges.socketError);
+    edges.closeInfo = info;
     link.#handlers?.onClose(info);
   }
 }
