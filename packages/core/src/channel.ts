@@ -92,6 +92,8 @@ interface RareState {
   /** When reading last resumed after a hold ({@link clockNow} offset): the heartbeat counts silence from there. */
   resumedAt: number;
   flushWaiters: Array<{ resolve: () => void; reject: (err: ProjError) => void }> | undefined;
+  /** Only when heartbeatInterval or heartbeatTimeout is set: most channels never need one. */
+  heartbeat: Heartbeat | undefined;
 }
 
 /** Shared mechanics of {@link Peer} and {@link Client}. Not constructed directly. */
@@ -114,15 +116,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   // been written to holds neither (~150 B, bench "memory per idle connection").
   #queue: SendQueue | undefined;
   #inflight: Inflight | undefined;
-  /** Only when heartbeatInterval or heartbeatTimeout is set: most channels never need one. */
-  readonly #heartbeat: Heartbeat | undefined;
   /** Resolved options, shared by every channel made from the same options object (a server's peers). */
   readonly #config: ChannelConfig;
   // Five booleans in one number (FLUSH_SCHEDULED, …): four fields fewer per connection (bench
   // "memory per idle connection").
   #flags = 0;
-  // Iterators, read holds and flush waiters: made by the first of them, as most channels never
-  // have any (bench "memory per idle connection").
+  // Iterators, read holds, flush waiters and the heartbeat: made by the first of them, as most
+  // channels never have any (bench "memory per idle connection").
   #rare: RareState | undefined;
 
   constructor(options: ChannelOptions = {}) {
@@ -130,7 +130,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const config = configOf(options);
     this.#config = config;
     const { heartbeatInterval: interval, heartbeatTimeout: timeout } = config;
-    this.#heartbeat = interval === 0 && timeout === 0 ? undefined : new Heartbeat(interval, timeout, {
+    if (interval === 0 && timeout === 0) return;
+    this.#rareState().heartbeat = new Heartbeat(interval, timeout, {
       // While reading is held (a slow consumer), the peer's data and heartbeats wait unread in the
       // kernel: no verdict then, and afterwards the silence counts from the resume.
       lastReceived: () => (this.#readHolds > 0 ? Date.now() : fromClock(Math.max(this.#lastActivity, this.#rare?.resumedAt ?? 0))),
@@ -156,7 +157,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   }
 
   #rareState(): RareState {
-    return (this.#rare ??= { iterators: undefined, readHolds: 0, resumedAt: 0, flushWaiters: undefined });
+    return (this.#rare ??= { iterators: undefined, readHolds: 0, resumedAt: 0, flushWaiters: undefined, heartbeat: undefined });
   }
 
   /** Counters; read them any time. The same object on every read, updated in place. */
@@ -257,7 +258,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const handlers = new Channel.#LinkBinding(this as unknown as Channel, link);
     link.attach(handlers);
     if (this.#readHolds > 0) link.pause();
-    this.#heartbeat?.start();
+    this.#rare?.heartbeat?.start();
     if (this.#queued() && !this.#has(FLUSH_SCHEDULED)) {
       this.#set(FLUSH_SCHEDULED, true);
       this.#scheduleFlush();
@@ -336,8 +337,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     }
   }
 
-  /** Called once per link when it has closed, after the channel has let go of it. */
-  protected abstract linkClosed(info: DisconnectInfo): void;
+  /** Called once per link when it has closed (`link`), after the channel has let go of it. */
+  protected abstract linkClosed(info: DisconnectInfo, link: Link): void;
 
   /** Called for each message before `message` listeners and iterators see it; `false` withholds it from them. */
   protected onMessage(_value: unknown): boolean {
@@ -402,7 +403,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   protected finish(): void {
     if (this.#has(FINISHED)) return;
     this.#set(FINISHED, true);
-    this.#heartbeat?.stop();
+    this.#rare?.heartbeat?.stop();
     const rare = this.#rare;
     if (rare !== undefined) {
       for (const iterator of rare.iterators ?? []) iterator.finish();
@@ -482,7 +483,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     this.stats.messagesOut += batch.messages;
     this.stats.bytesOut += batch.bytes;
     this.stats.writes++;
-    this.#heartbeat?.sent();
+    this.#rare?.heartbeat?.sent();
     if (!link.write(batch.data, (this.#inflight ??= new Inflight()).track(batch))) this.#set(BLOCKED, true);
   }
 
@@ -536,13 +537,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     // (`printf '{"a":1}' | nc` must deliver it). After an abrupt close it is a fragment.
     if (info.graceful) decoder?.flush();
     else decoder?.reset();
-    this.#heartbeat?.stop();
+    this.#rare?.heartbeat?.stop();
     this.#recoverUnconfirmed();
     const closing = this.#closing;
     this.#link = undefined;
     this.#closing = undefined;
     this.#set(BLOCKED, false);
-    this.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)));
+    this.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)), link);
   }
 }
 

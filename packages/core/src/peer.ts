@@ -26,41 +26,62 @@ let peerSequence = 0;
 /** The handshake of links that have none (plain tcp/unix), shared rather than a fresh `{}` per peer. */
 const NO_HANDSHAKE: Readonly<Record<string, unknown>> = Object.freeze({});
 
-/** What a {@link Peer} makes only when asked: its metadata and its `closed` promise. */
+/** What a {@link Peer} describes of its remote end: its link while open, what was kept of it afterwards. */
+interface Origin {
+  readonly transport: string;
+  readonly remoteAddress: string;
+  readonly handshake?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** What a {@link Peer} makes only when asked, or when it closes: its metadata, its `closed` promise, its end. */
 interface PeerExtras {
   data: Record<string, unknown> | undefined;
   closed: Promise<DisconnectInfo> | undefined;
   resolveClosed: ((info: DisconnectInfo) => void) | undefined;
+  /** Set when the connection ends: the peer is `closed` from then on. */
+  closeInfo: DisconnectInfo | undefined;
+  /** Set when the connection ends: the link's description of the remote end, kept without the link. */
+  origin: Origin | undefined;
 }
 
 export class Peer extends Channel<PeerEvents> {
   /** Unique id within the process, e.g. `tcp-42`. */
   readonly id: string;
-  /** Transport name (`tcp`, `unix`, `ws`, `memory`). */
-  readonly transport: string;
-  /** The remote end as the transport describes it. */
-  readonly remoteAddress: string;
   /** When the connection was accepted, as a {@link clockNow} offset. */
   readonly #connectedAt: number;
-  /** What the transport learned while connecting (WebSocket upgrade `url`/`headers`, TLS peer certificate); `{}` for plain tcp/unix. */
-  readonly handshake: Readonly<Record<string, unknown>>;
-  // Metadata and the `closed` promise, made when first asked for: most peers are never asked
-  // (one field instead of three per connection, bench "memory per idle connection").
+  // Metadata, the `closed` promise and what the link said of the remote end, made when first
+  // asked for or at the close: an open peer reads its transport, address and handshake from its
+  // link, and most are never asked for the rest (one field instead of seven per connection,
+  // bench "memory per idle connection").
   #extras: PeerExtras | undefined;
-  /** Set when the connection ends: the peer is `closed` from then on. */
-  #closeInfo: DisconnectInfo | undefined;
   readonly #hooks: PeerHooks;
 
   /** @internal Created by the server for each accepted link. */
   constructor(link: Link, hooks: PeerHooks, options: ChannelOptions) {
     super(options);
     this.id = `${link.transport}-${++peerSequence}`;
-    this.transport = link.transport;
-    this.remoteAddress = link.remoteAddress;
     this.#connectedAt = clockNow();
-    this.handshake = link.handshake ?? NO_HANDSHAKE;
     this.#hooks = hooks;
     this.attachLink(link);
+  }
+
+  /** Transport name (`tcp`, `unix`, `ws`, `memory`). */
+  get transport(): string {
+    return Peer.#origin(this).transport;
+  }
+
+  /** The remote end as the transport describes it. */
+  get remoteAddress(): string {
+    return Peer.#origin(this).remoteAddress;
+  }
+
+  /** What the transport learned while connecting (WebSocket upgrade `url`/`headers`, TLS peer certificate); `{}` for plain tcp/unix. */
+  get handshake(): Readonly<Record<string, unknown>> {
+    return Peer.#origin(this).handshake ?? NO_HANDSHAKE;
+  }
+
+  static #origin(peer: Peer): Origin {
+    return peer.link ?? peer.#extras!.origin!;
   }
 
   /** When the connection was accepted (ms since the epoch). */
@@ -74,14 +95,14 @@ export class Peer extends Channel<PeerEvents> {
   }
 
   static #extrasOf(peer: Peer): PeerExtras {
-    return (peer.#extras ??= { data: undefined, closed: undefined, resolveClosed: undefined });
+    return (peer.#extras ??= { data: undefined, closed: undefined, resolveClosed: undefined, closeInfo: undefined, origin: undefined });
   }
 
   // Static, not a private instance method: those put a class brand in every instance (8 B per peer).
   static #closedPromise(peer: Peer): Promise<DisconnectInfo> {
     const extras = Peer.#extrasOf(peer);
     if (extras.closed === undefined) {
-      const info = peer.#closeInfo;
+      const info = extras.closeInfo;
       extras.closed = info !== undefined ? Promise.resolve(info) : new Promise((resolve) => (extras.resolveClosed = resolve));
     }
     return extras.closed;
@@ -89,7 +110,7 @@ export class Peer extends Channel<PeerEvents> {
 
   /** `open` until the connection ends, then `closed`. */
   get state(): ConnectionState {
-    return this.#closeInfo === undefined ? 'open' : 'closed';
+    return this.#extras?.closeInfo === undefined ? 'open' : 'closed';
   }
 
   /** Resolves with the disconnect reason once the connection has ended. */
@@ -147,12 +168,14 @@ export class Peer extends Channel<PeerEvents> {
     else this.#hooks.onMalformed(this, arg as ProjError);
   }
 
-  protected override linkClosed(info: DisconnectInfo): void {
-    this.#closeInfo = info;
+  protected override linkClosed(info: DisconnectInfo, link: Link): void {
+    const extras = Peer.#extrasOf(this);
+    extras.origin = { transport: link.transport, remoteAddress: link.remoteAddress, handshake: link.handshake };
+    extras.closeInfo = info;
     this.dropQueued(`connection closed (${info.reason})`);
     this.finish();
     this.fire('disconnect', info);
     this.#hooks.onClose(this, info);
-    this.#extras?.resolveClosed?.(info);
+    extras.resolveClosed?.(info);
   }
 }

@@ -48,6 +48,37 @@ describe('serve() and connect()', () => {
     expect(got).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }, 4]);
   });
 
+  it("describes a peer's remote end while open and after it closed, from the link and then from what was kept of it", async () => {
+    const handshake = Object.freeze({ url: '/feed' });
+    const t = memory({ handshake });
+    const server = track(await serve(t, () => {}));
+    const raw = await rawPeer(t);
+    await until(() => server.peers.size === 1);
+    const [peer] = [...server.peers];
+    const open = { transport: peer!.transport, remoteAddress: peer!.remoteAddress, handshake: peer!.handshake };
+    expect(open).toEqual({ transport: 'memory', remoteAddress: expect.stringMatching(/./), handshake });
+    expect(open.handshake).toBe(handshake);
+    const seenAtDisconnect = nextEvent(server, 'disconnect').then(([p]) => ({ transport: p.transport, remoteAddress: p.remoteAddress, handshake: p.handshake, state: p.state }));
+    raw.link.end();
+    expect(await seenAtDisconnect).toEqual({ ...open, state: 'closed' });
+    await peer!.closed;
+    expect({ transport: peer!.transport, remoteAddress: peer!.remoteAddress, handshake: peer!.handshake }).toEqual(open);
+    expect(peer!.handshake).toBe(handshake);
+  });
+
+  it('gives a peer of a link without a handshake an empty one, open and closed', async () => {
+    const t = memory();
+    const server = track(await serve(t, () => {}));
+    const raw = await rawPeer(t);
+    await until(() => server.peers.size === 1);
+    const [peer] = [...server.peers];
+    expect(peer!.handshake).toEqual({});
+    raw.link.destroy();
+    await peer!.closed;
+    expect(peer!.handshake).toEqual({});
+    expect(peer!.transport).toBe('memory');
+  });
+
   it('joins a line split across writes on a byte-stream link', async () => {
     const t = memory();
     const got: unknown[] = [];
