@@ -10,7 +10,7 @@ export interface MemorySnapshot {
   external: number;
   /** Bytes V8 reserves for its young generation (`new_space`): it grows with the allocation burst of accepting, and its touched pages count in RSS. */
   newSpace: number;
-  /** Bytes of the young generation resident in memory (`new_space` `physical_space_size`): pages touched since it grew, empty after a full GC, and counted in RSS. */
+  /** V8's count of the young generation's resident bytes (`new_space` `physical_space_size`): pages touched since it grew, empty after a full GC, and part of RSS. */
   newSpaceResident: number;
   connections: number;
 }

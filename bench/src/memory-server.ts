@@ -38,12 +38,13 @@ serveParent(async (body) => {
       await settle();
       const usage = process.memoryUsage();
       const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+      if (young === undefined) throw new Error('V8 reports no new_space: the young-generation rows would be meaningless');
       return {
         rss: usage.rss,
         heapUsed: usage.heapUsed,
         external: usage.external,
-        newSpace: young?.space_size ?? 0,
-        newSpaceResident: young?.physical_space_size ?? 0,
+        newSpace: young.space_size,
+        newSpaceResident: young.physical_space_size,
         connections: held.count(),
       } satisfies MemorySnapshot;
     }

@@ -50,20 +50,23 @@ export const METHODOLOGY = `## How these numbers are made
   With the 5,000 right before them, the first 1,000 hold 9–37 for @proj and 10–29 for raw net (7
   rounds each). That warm-up's own p99 is a row of its own (*RTT p99, first 5,000 after the
   pipelined load*): what a process that has only carried bulk traffic pays on its first round trips.
-  *RTT CPU per round trip*: user + system time of both processes over the measured round trips,
-  divided by them, waking from \`epoll_wait\` included: how much of an RTT ratio is the code path.
   How the kernel places the two processes (one core or two, which vCPU wakes which) moves these by
   ±25 % between process pairs; the CPU path of a round trip alone, both ends in one process, steady
   to ±0.3 µs:
   \`npx tsx bench/src/rtt-in-process.ts raw-net,proj-tcp\` (or \`raw-unix,proj-unix\`, \`bare-ws,raw-ws,proj-ws\`).
+  *RTT CPU per round trip*: user + system time of both processes over the measured round trips,
+  divided by them; the wake-up syscalls count, the time spent waiting to run does not. It tells an
+  RTT ratio that comes from the code path from one that comes from scheduling. It is not a share
+  of the latency: both processes run at once around each wake-up, and V8's background threads count.
 - **Memory.** A server process holds N idle connections opened by another process; a warm-up
   (200 connections opened and closed) precedes the baseline, so one-time costs are not divided by
   N; RSS and heap are read after forced full GCs. *default V8 heap* is the issue's definition, but
   V8's young generation grows with the accept burst and stays resident, adding KiB per connection
   at random (each row shows the young generation held, and the *of RSS: empty young-generation
   pages* row how much of the RSS per connection is its pages made resident while the
-  connections were opened: \`physical_space_size\` of \`new_space\`, empty after the GC; a young
-  generation of one size can hold more or fewer of them). The step is a threshold, not a slope:
+  connections were opened, as V8 counts them: \`physical_space_size\` of \`new_space\`, empty
+  after the GC; a young generation of one size can hold more or fewer of them, with what the
+  server allocated while accepting). The step is a threshold, not a slope:
   the raw net server itself, made to keep more per connection (an array), went from 16 to
   32 MiB of young generation at N = 5,000 with 128 B more in one run (RSS 2.5 → 3.2 KiB per
   connection), and in another stayed at 16 MiB up to 192 B more (heap +0.19 KiB per connection)

@@ -34,7 +34,7 @@ interface RoundSample {
   p99: number;
   /** p99 of the unmeasured round trips right after the pipelined load: the JIT warm-up they absorb, reported, not hidden. */
   warmupP99: number;
-  /** CPU µs per round trip, client and server process together: the round trip's code path, apart from how the kernel wakes the two processes. */
+  /** CPU µs per round trip, client and server process together (wake-up syscalls included, time spent waiting to run excluded). */
   cpuPerTrip: number;
 }
 
@@ -79,16 +79,17 @@ async function measure(pair: Pair, c: BenchConfig['transport']): Promise<RoundSa
   const pipelined = (messages: number): Promise<PipelinedResult> =>
     pair.client.request<PipelinedResult>({ op: 'pipelined', messages, window: c.window, timeoutMs: c.jobTimeoutMs }, c.jobTimeoutMs + 5000);
   const rtt = (requests: number): Promise<RttResult> => pair.client.request<RttResult>({ op: 'rtt', requests, timeoutMs: c.jobTimeoutMs }, c.jobTimeoutMs + 5000);
+  /** Runs a client job and returns it with the CPU µs (user + system) the server process spent meanwhile. */
+  const withServerCpu = async <T>(job: () => Promise<T>): Promise<[T, number]> => {
+    const before = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
+    const result = await job();
+    const after = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
+    return [result, after.user - before.user + after.system - before.system];
+  };
   await pipelined(c.warmupMessages);
-  const before = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
-  const piped = await pipelined(c.messages);
-  const after = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
-  const serverMicros = after.user - before.user + after.system - before.system;
+  const [piped, serverMicros] = await withServerCpu(() => pipelined(c.messages));
   const warmup = await rtt(c.warmupRequests);
-  const serverBeforeTrips = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
-  const trips = await rtt(c.requests);
-  const serverAfterTrips = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
-  const serverTripMicros = serverAfterTrips.user - serverBeforeTrips.user + serverAfterTrips.system - serverBeforeTrips.system;
+  const [trips, serverTripMicros] = await withServerCpu(() => rtt(c.requests));
   return {
     perSecond: piped.perSecond,
     cpuPerMessage: (piped.cpuMicros + serverMicros) / c.messages,

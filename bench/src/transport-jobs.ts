@@ -57,7 +57,7 @@ export class JobDriver {
       let sent = 0;
       let received = 0;
       let start = 0;
-      let cpu = process.cpuUsage();
+      let cpu: NodeJS.CpuUsage;
       this.#sink = (reply) => {
         if (seqOf(reply) !== received) return fail(new Error(`reply ${received} carried seq ${String(seqOf(reply))}`));
         received++;
@@ -82,7 +82,7 @@ export class JobDriver {
     return this.#run(timeoutMs, (done, fail) => {
       let i = 0;
       let sentAt = 0;
-      let cpu = process.cpuUsage();
+      let cpu: NodeJS.CpuUsage;
       this.#sink = (reply) => {
         const now = performance.now();
         if (seqOf(reply) !== i) return fail(new Error(`reply ${i} carried seq ${String(seqOf(reply))}`));
