@@ -84,7 +84,7 @@ const FINISHED = 8;
 /** A lagging iterator holds reading. */
 const ITERATOR_HOLD = 16;
 
-/** The state of a channel that is iterated, held or awaited: most never are. */
+/** The state of a channel that is iterated, held, awaited or watched by a heartbeat: most never are. */
 interface RareState {
   iterators: Set<MessageIterator> | undefined;
   /** Reasons reading is paused: paused while > 0. */
@@ -130,8 +130,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const config = configOf(options);
     this.#config = config;
     const { heartbeatInterval: interval, heartbeatTimeout: timeout } = config;
-    if (interval === 0 && timeout === 0) return;
-    this.#rareState().heartbeat = new Heartbeat(interval, timeout, {
+    if (interval !== 0 || timeout !== 0) this.#rareState().heartbeat = new Heartbeat(interval, timeout, {
       // While reading is held (a slow consumer), the peer's data and heartbeats wait unread in the
       // kernel: no verdict then, and afterwards the silence counts from the resume.
       lastReceived: () => (this.#readHolds > 0 ? Date.now() : fromClock(Math.max(this.#lastActivity, this.#rare?.resumedAt ?? 0))),

@@ -30,9 +30,13 @@ export interface LinkHandlers {
 
 /** One established, bidirectional byte pipe. */
 export interface Link {
-  /** Transport name, e.g. `tcp`, `unix`, `ws`, `memory`. */
+  /** Transport name, e.g. `tcp`, `unix`, `ws`, `memory`. Fixed for the link's life. */
   readonly transport: string;
-  /** Human-readable description of the remote end (`127.0.0.1:53211`, a socket path, a URL). */
+  /**
+   * Human-readable description of the remote end (`127.0.0.1:53211`, a socket path, a URL).
+   * Fixed for the link's life and still readable inside `onClose`: a server's peer reads it from
+   * its open link and copies it when the link closes.
+   */
   readonly remoteAddress: string;
   /**
    * `true` for message-oriented transports (WebSocket): each `onData` chunk is one whole frame,
@@ -43,7 +47,8 @@ export interface Link {
   /**
    * What the transport learned while establishing the link, for a server's `authenticate` hook:
    * WebSocket `{ url, headers }` of the upgrade request; TLS `{ authorized, authorizationError,
-   * peerCertificate }`. Plain TCP and unix links have none. @default undefined
+   * peerCertificate }`. Plain TCP and unix links have none. Fixed for the link's life, like
+   * `remoteAddress`. @default undefined
    */
   readonly handshake?: Readonly<Record<string, unknown>>;
   /** Bytes accepted by `write()` and not yet handed to the kernel or the wire. */

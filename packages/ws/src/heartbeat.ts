@@ -4,7 +4,7 @@
  */
 import { ErrorCode, ProjError } from '@proj/core';
 
-/** The members of a `ws` WebSocket the heartbeat uses. */
+/** What the heartbeat pings through: the members of a `ws` WebSocket, which its owner (the link) forwards. */
 export interface Pingable {
   readonly readyState: number;
   ping(): void;

@@ -8,8 +8,12 @@ import { until } from '@proj/testing';
 import { once } from './test-helpers.js';
 
 /** A raw `ws` client on a core server: what a browser or a third-party peer would be. */
-async function rawClient(port: number): Promise<{ socket: WebSocket; frames: string[] }> {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+function rawClient(port: number): Promise<{ socket: WebSocket; frames: string[] }> {
+  return rawClientAt(`ws://127.0.0.1:${port}/`);
+}
+
+async function rawClientAt(url: string): Promise<{ socket: WebSocket; frames: string[] }> {
+  const socket = new WebSocket(url);
   const frames: string[] = [];
   socket.on('message', (data: Buffer) => frames.push(data.toString()));
   await once(socket, 'open');
@@ -76,6 +80,32 @@ describe('ws() with core', () => {
     expect(received).toEqual([{ browser: true }, { a: 1 }, { b: 2 }, { binary: 'é' }]);
     expect(malformed[0]).toMatchObject({ code: ErrorCode.MALFORMED_LINE });
     socket.terminate();
+    await server.close();
+  });
+
+  it("describes a peer's remote end after its WebSocket closed, as in its dropped and disconnect events", async () => {
+    const server = await serve(ws({ port: 0, path: '/feed' }), () => {});
+    const { socket } = await rawClientAt(`ws://127.0.0.1:${server.port}/feed`);
+    await until(() => server.peers.size === 1);
+    const [peer] = [...server.peers];
+    const clientClosed = once(socket, 'close');
+    const open = { transport: peer!.transport, remoteAddress: peer!.remoteAddress, handshake: peer!.handshake };
+    expect(open).toMatchObject({ transport: 'ws', remoteAddress: expect.stringMatching(/^127\.0\.0\.1:\d+$/), handshake: { url: '/feed' } });
+    const seen: Array<{ event: string; remoteAddress: string; url: unknown }> = [];
+    const record = (event: string) => () => seen.push({ event, remoteAddress: peer!.remoteAddress, url: peer!.handshake['url'] });
+    peer!.on('dropped', record('dropped'));
+    peer!.on('disconnect', record('disconnect'));
+    const closing = peer!.destroy();
+    // Queued while the close is under way, dropped by it: the dropped event runs during the close.
+    peer!.send({ never: 'sent' });
+    expect(await closing).toEqual({ reason: 'local-destroy' });
+    expect(seen).toEqual([
+      { event: 'dropped', remoteAddress: open.remoteAddress, url: '/feed' },
+      { event: 'disconnect', remoteAddress: open.remoteAddress, url: '/feed' },
+    ]);
+    expect({ transport: peer!.transport, remoteAddress: peer!.remoteAddress, handshake: peer!.handshake }).toEqual(open);
+    expect(peer!.handshake).toBe(open.handshake);
+    await clientClosed;
     await server.close();
   });
 

@@ -160,7 +160,9 @@ export class WsLink implements Link, HeartbeatOwner {
     const edges = this.#edges;
     const early = edges?.early;
     if (early !== undefined) {
-      edges!.early = undefined;
+      // Early frames alone made the edges: the open link goes on without them.
+      if (edges!.socketError === undefined && edges!.localClose === undefined && edges!.closeInfo === undefined) this.#edges = undefined;
+      else edges!.early = undefined;
       for (const frame of early) handlers.onData(frame);
     }
     // The socket may have closed between accept/open and attach: report that now.
