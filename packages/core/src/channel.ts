@@ -402,9 +402,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   protected finish(): void {
     if (this.#has(FINISHED)) return;
     this.#set(FINISHED, true);
-    this.#rare?.heartbeat?.stop();
     const rare = this.#rare;
     if (rare !== undefined) {
+      rare.heartbeat?.stop();
       for (const iterator of rare.iterators ?? []) iterator.finish();
       rare.iterators = undefined;
     }

@@ -27,11 +27,7 @@ let peerSequence = 0;
 const NO_HANDSHAKE: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** What a {@link Peer} describes of its remote end: its link while open, what was kept of it afterwards. */
-interface Origin {
-  readonly transport: string;
-  readonly remoteAddress: string;
-  readonly handshake?: Readonly<Record<string, unknown>> | undefined;
-}
+type Origin = Pick<Link, 'transport' | 'remoteAddress' | 'handshake'>;
 
 /** What a {@link Peer} makes only when asked, or when it closes: its metadata, its `closed` promise, its end. */
 interface PeerExtras {
