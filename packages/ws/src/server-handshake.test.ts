@@ -25,8 +25,29 @@ describe('serverHandshake', () => {
     expect(serverHandshake(request('/other', HEADERS))).not.toBe(a);
   });
 
+  it('shares only requests with exactly the same headers, in any order', () => {
+    const a = serverHandshake(request('/exact', HEADERS));
+    const reordered = Object.fromEntries(Object.entries(HEADERS).reverse());
+    expect(serverHandshake(request('/exact', reordered))).toBe(a);
+    // One header more, one less, one other value, or a name the kept object only inherits: not shared.
+    const { upgrade: _upgrade, ...fewer } = HEADERS;
+    for (const headers of [{ ...HEADERS, origin: 'http://x' }, fewer, { ...HEADERS, host: 'other:1' }, { ...HEADERS, constructor: 'x' }]) {
+      const b = serverHandshake(request('/exact', headers));
+      expect(b).not.toBe(a);
+      expect(b.headers).toEqual(headers);
+    }
+  });
+
+  it('never takes a request for another whose hash is the same', () => {
+    // '/c710959' and '/c1127602' collide in the 32-bit hash the cache is keyed by.
+    const a = serverHandshake(request('/c710959', HEADERS));
+    const b = serverHandshake(request('/c1127602', HEADERS));
+    expect(b.url).toBe('/c1127602');
+    expect(serverHandshake(request('/c710959', HEADERS))).toBe(a);
+  });
+
   it('never shares, nor keeps, a request with credentials or a query string', () => {
-    for (const [url, extra] of [['/', { cookie: 'session=2' }], ['/', { authorization: 'Bearer t' }], ['/feed?token=abc', {}]] as const) {
+    for (const [url, extra] of [['/', { cookie: 'session=2' }], ['/', { authorization: 'Bearer t' }], ['/', { 'proxy-authorization': 'Basic x' }], ['/feed?token=abc', {}]] as const) {
       const a = serverHandshake(request(url, { ...HEADERS, ...extra }));
       const b = serverHandshake(request(url, { ...HEADERS, ...extra }));
       expect(b).toEqual(a);

@@ -12,36 +12,100 @@ import type { WsHandshake } from './ws-link.js';
 
 /** Distinct upgrade requests remembered; past it the cache starts afresh (bounded memory, any traffic). */
 const MAX_SHARED = 64;
-/** Requests whose url and headers take more than this are not remembered: bounds the cache at about 256 KiB. */
+/** Requests whose url and headers take more than this many UTF-16 units are not remembered: bounds the cache at about 512 KiB. */
 const MAX_KEY_LENGTH = 4096;
+/** The nonce of the opening handshake: unique to each connection, meaningless once it is open. */
+const NONCE = 'sec-websocket-key';
 /**
  * Headers that identify a user: a request carrying one is specific to its connection anyway, and
  * the cache must not keep credentials past the connections they came with.
  */
-const PERSONAL = ['authorization', 'cookie', 'proxy-authorization'];
-/** Shared handshakes of plain `ws://` links by request content: url and headers. */
-const shared = new Map<string, WsHandshake>();
+const PERSONAL = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+/** A remembered handshake and how many headers it has (the nonce left out). */
+interface Shared {
+  readonly handshake: WsHandshake;
+  readonly headerCount: number;
+}
+
+/**
+ * Shared handshakes of plain `ws://` links, by a hash of their url and headers. A hit is checked
+ * header by header, so two requests whose hashes collide never share. Looked up without building
+ * a key: a JSON key and the copy of the headers were ~0.8 KiB of garbage per accepted connection
+ * (`bench/src/heap-census.ts proj-ws --alloc`), which moves the young generation V8 keeps.
+ */
+const shared = new Map<number, Shared>();
+
+/** FNV-1a over the UTF-16 units of `s`, continuing from `hash`. */
+function mix(hash: number, s: string): number {
+  let h = hash;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  // A separator, so that ("ab", "c") and ("a", "bc") differ.
+  return Math.imul(h ^ 0x0a, 0x01000193);
+}
+
+/** The hash of a request that may be shared, or -1: it carries credentials, a query string, a repeated header or is too long. */
+function shareableHash(url: string, headers: http.IncomingHttpHeaders): number {
+  // A query string often carries a token, like the personal headers: such requests are not shared.
+  if (url.includes('?')) return -1;
+  const hash = mix(0x811c9dc5, url);
+  // The headers' own hashes are added up: the same headers in another order share too.
+  let sum = 0;
+  let length = url.length;
+  for (const name in headers) {
+    if (name === NONCE) continue;
+    const value = headers[name];
+    if (typeof value !== 'string' || PERSONAL.has(name)) return -1;
+    sum = (sum + mix(mix(0x811c9dc5, name), value)) | 0;
+    length += name.length + value.length;
+  }
+  return length <= MAX_KEY_LENGTH ? (hash ^ sum) >>> 0 : -1;
+}
+
+/** Whether `entry` holds exactly `url` and `headers`, the nonce left out. */
+function sameRequest(entry: Shared, url: string, headers: http.IncomingHttpHeaders): boolean {
+  const kept = entry.handshake.headers;
+  if (entry.handshake.url !== url) return false;
+  let count = 0;
+  for (const name in headers) {
+    if (name === NONCE) continue;
+    // Kept values are own strings: a name it lacks reads undefined or an inherited function.
+    if (kept[name] !== headers[name]) return false;
+    count++;
+  }
+  return count === entry.headerCount;
+}
+
+/** A frozen handshake of its own for this request. */
+function ownHandshake(url: string, request: http.IncomingMessage): WsHandshake {
+  const { [NONCE]: _nonce, ...headers } = request.headers;
+  for (const value of Object.values(headers)) if (Array.isArray(value)) Object.freeze(value);
+  return Object.freeze({ url, headers: Object.freeze(headers) });
+}
 
 /**
  * The server-side handshake of an upgrade request: its `url` and `headers`, plus the TLS session
  * over wss. `sec-websocket-key`, the nonce of the opening handshake, is left out: it is unique to
  * each connection and means nothing once the connection is open, and without it connections from
- * the same client share their handshake. Requests with a query string or credentials (cookies,
- * `authorization`) are not shared. The result is frozen.
+ * the same client share their handshake. Requests with a query string, credentials (cookies,
+ * `authorization`) or a header given as a list are not shared. The result is frozen.
  */
 export function serverHandshake(request: http.IncomingMessage): WsHandshake {
-  const { 'sec-websocket-key': _nonce, ...headers } = request.headers;
   const url = request.url ?? '/';
-  // A query string often carries a token, like the personal headers: such requests are not shared.
-  const personal = url.includes('?') || PERSONAL.some((name) => headers[name] !== undefined);
-  const key = personal ? undefined : `${url}\n${JSON.stringify(headers)}`;
-  let handshake = key === undefined ? undefined : shared.get(key);
-  if (handshake === undefined) {
-    for (const value of Object.values(headers)) if (Array.isArray(value)) Object.freeze(value);
-    handshake = Object.freeze({ url, headers: Object.freeze(headers) });
-    if (key !== undefined && key.length <= MAX_KEY_LENGTH) {
-      if (shared.size >= MAX_SHARED) shared.clear();
-      shared.set(key, handshake);
+  const headers = request.headers;
+  const hash = shareableHash(url, headers);
+  let handshake: WsHandshake;
+  if (hash === -1) handshake = ownHandshake(url, request);
+  else {
+    const entry = shared.get(hash);
+    if (entry !== undefined && sameRequest(entry, url, headers)) handshake = entry.handshake;
+    else {
+      handshake = ownHandshake(url, request);
+      // A collision keeps the entry there: the first request of a hash stays the shared one.
+      if (entry === undefined) {
+        if (shared.size >= MAX_SHARED) shared.clear();
+        shared.set(hash, { handshake, headerCount: Object.keys(handshake.headers).length });
+      }
     }
   }
   const socket = request.socket;
