@@ -1,11 +1,9 @@
 /**
- * Parent side of a benchmark child process: started from its compiled module (see
- * `child-bundle.ts`) or with the same TypeScript loader (tsx) as the parent, driven by
- * request/response messages over the IPC channel, and stopped by its PID — never by name. A child
- * exits by itself when the parent goes away (see `child-ipc.ts`).
+ * Parent side of a benchmark child process: started with the same TypeScript loader (tsx) as the
+ * parent, driven by request/response messages over the IPC channel, and stopped by its PID —
+ * never by name. A child exits by itself when the parent goes away (see `child-ipc.ts`).
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Options of {@link BenchChild.start}. */
@@ -30,20 +28,6 @@ interface Reply {
 }
 
 const tsxLoader = import.meta.resolve('tsx');
-
-/**
- * Set by {@link BenchChild.useCompiled} and inherited by every child, so that children started by
- * children (the reconnect clients start their server) use the compiled entries too.
- */
-const COMPILED_ENV = 'PROJ_BENCH_CHILDREN';
-
-/** The command line of `entry`: its compiled module when there is one (see `child-bundle.ts`), else the TypeScript through tsx. */
-function entryCommand(entry: URL): { file: string; loader: string[] } {
-  const compiled = process.env[COMPILED_ENV];
-  const file = fileURLToPath(entry);
-  if (compiled === undefined || compiled === '') return { file, loader: ['--import', tsxLoader] };
-  return { file: path.join(compiled, `${path.basename(file, '.ts')}.mjs`), loader: [] };
-}
 
 /** `--cpu-prof` for children when `BENCH_CPU_PROF=<dir>` is set: how a missed target gets its profile. */
 function profileFlags(): string[] {
@@ -108,8 +92,8 @@ export class BenchChild {
    * and resolves once it reported ready.
    */
   static async start(name: string, entry: URL, options: ChildOptions = {}): Promise<BenchChild> {
-    const { file, loader } = entryCommand(entry);
-    const execArgv = [...loader, ...(options.exposeGc === true ? ['--expose-gc'] : []), ...(options.nodeFlags ?? []), ...profileFlags()];
+    const execArgv = ['--import', tsxLoader, ...(options.exposeGc === true ? ['--expose-gc'] : []), ...(options.nodeFlags ?? []), ...profileFlags()];
+    const file = fileURLToPath(entry);
     const args = options.args ?? [];
     const limit = options.openFiles === undefined ? undefined : raisedFileLimit(options.openFiles);
     const child =
@@ -136,14 +120,6 @@ export class BenchChild {
       throw error;
     });
     return handle;
-  }
-
-  /**
-   * Starts children from the modules in `dir` (made by `compileChildren()`) from now on, in this
-   * process and in its children: `entry.ts` runs as `dir/entry.mjs`, without tsx.
-   */
-  static useCompiled(dir: string): void {
-    process.env[COMPILED_ENV] = dir;
   }
 
   /** Sends one request; resolves with the child's answer, rejects on its error or after `timeoutMs`. */

@@ -9,8 +9,6 @@
  */
 import fs from 'node:fs';
 import { FULL, QUICK } from './bench-config.js';
-import { compileChildren } from './child-bundle.js';
-import { BenchChild } from './child-process.js';
 import { parseArgs } from './cli-args.js';
 import type { Comparison } from './comparison.js';
 import { decodeBench } from './decode-bench.js';
@@ -32,7 +30,6 @@ const { full, publish, only, contenders } = parseArgs(args);
 const config = full ? FULL : QUICK;
 const machine = machineInfo(args);
 log(`${config.mode} run on ${machine.cpus} CPUs, Node ${machine.node}; sections: ${only.join(', ')}`);
-BenchChild.useCompiled(await compileChildren());
 
 const comparisons: Comparison[] = [];
 let reconnect: ReconnectResult | undefined;

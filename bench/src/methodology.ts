@@ -35,12 +35,10 @@ export const METHODOLOGY = `## How these numbers are made
   unix socket under the temp directory, started afresh for every round and warmed up first (a
   process's JIT outcome lasts its life: one pair per run made whole runs differ). Every server
   decodes each message and encodes a reply; every client sends through its library's per-message
-  API. Child processes run modules that esbuild compiles at the start of each run, every package
-  imported as usual (\`@proj/*\` from its built \`dist\`), not TypeScript that tsx loads at each
-  start (~0.5 s per process). The WebSocket row's *floor* is bare \`ws\` carrying NDJSON with
-  nothing a library adds: lines split by hand, the replies to one frame sent as one frame, as are
-  a client's first sends. It is the least @proj ws's framing costs, so the row separates the cost
-  of batching lines into frames from what @proj adds. *Pipelined*: \`window\` messages in flight until all replies are back.
+  API. The WebSocket row's *floor* is bare \`ws\` carrying NDJSON with nothing a library adds: lines
+  split by hand, the replies to one frame sent as one frame, as are a client's first sends. It is
+  the least @proj ws's framing costs, so the row separates the cost of batching lines into frames
+  from what @proj adds. *Pipelined*: \`window\` messages in flight until all replies are back.
   *CPU per message*: user + system time of both processes over the pipelined load, divided by
   messages — steadier than wall time when other work shares the machine. *RTT*: sequential request →
   reply, percentiles of every round trip, measured after 5,000 unmeasured ones. A round trip runs

@@ -47,20 +47,14 @@ const ROWS: { case: string; reference: ContenderId; contenders: ContenderId[] }[
 
 async function startPair(id: ContenderId): Promise<Pair> {
   const socketPath = usesUnixSocket(id) ? path.join(os.tmpdir(), `proj-bench-${process.pid}-${id}.sock`) : undefined;
-  // Both processes start at once: a start is ~0.5 s of loading, most of a quick job's time otherwise.
-  const [server, client] = await Promise.allSettled([
-    BenchChild.start(`${id} server`, new URL('./transport-server.ts', import.meta.url), { args: socketPath === undefined ? [id] : [id, socketPath] }),
-    BenchChild.start(`${id} client`, new URL('./transport-client.ts', import.meta.url), { args: [id] }),
-  ]);
+  const server = await BenchChild.start(`${id} server`, new URL('./transport-server.ts', import.meta.url), { args: socketPath === undefined ? [id] : [id, socketPath] });
   try {
-    if (server.status === 'rejected') throw server.reason;
-    if (client.status === 'rejected') throw client.reason;
-    const endpoint = await server.value.request<Endpoint>({ op: 'endpoint' });
-    await client.value.request({ op: 'connect', endpoint }, 20_000);
-    return { id, server: server.value, client: client.value, socketPath };
+    const client = await BenchChild.start(`${id} client`, new URL('./transport-client.ts', import.meta.url), { args: [id] });
+    const endpoint = await server.request<Endpoint>({ op: 'endpoint' });
+    await client.request({ op: 'connect', endpoint }, 20_000);
+    return { id, server, client, socketPath };
   } catch (error) {
-    if (client.status === 'fulfilled') await client.value.stop();
-    if (server.status === 'fulfilled') await server.value.stop();
+    await server.stop();
     throw error;
   }
 }
