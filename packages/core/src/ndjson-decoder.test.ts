@@ -349,6 +349,46 @@ describe('NdjsonDecoder', () => {
     });
   });
 
+  describe('non-ASCII chunks larger than a decode window (8 KiB)', () => {
+    /** A non-ASCII JSON line of exactly `size` bytes with its LF. */
+    function line(size: number, seq: number): string {
+      const head = `{"s":${seq},"t":"`;
+      const room = size - Buffer.byteLength(head) - 3; // '"}' and the LF
+      return `${head}${'é'.repeat(Math.floor(room / 2))}${room % 2 === 1 ? 'x' : ''}"}\n`;
+    }
+
+    it('gives every value in order, and right line numbers, across windows and with lines longer than a window', () => {
+      const sizes = [900, 3000, 8191, 8192, 8193, 20_000, 100, 9000, 1];
+      const text = sizes.map((size, i) => (size === 1 ? '\n' : line(size, i))).join('') + 'not json\n' + line(5000, 99);
+      const input = bytes(text);
+      expect(input.length).toBeGreaterThan(3 * 8192);
+      const { decoder, events } = recorder();
+      decoder.push(input);
+      expect(events.map((e) => ('value' in e ? (e.value as { s: number }).s : e))).toEqual([
+        0, 1, 2, 3, 4, 5, 6, 7,
+        { error: ErrorCode.MALFORMED_LINE, line: 10 },
+        99,
+      ]);
+      expect(decoder.stats.bytesScanned).toBeLessThanOrEqual(2 * input.length);
+    });
+
+    it('keeps the line limit exact in bytes when it is above the window', () => {
+      const { decoder, events } = recorder({ maxLineBytes: 12_000 });
+      const input = bytes(line(12_001, 0) + line(12_002, 1) + line(16_000, 2) + line(500, 3) + line(30_000, 4) + line(700, 5));
+      decoder.push(input);
+      // 12,001 bytes with the LF is 12,000 of content, the limit; 12,002 is one byte over.
+      expect(events.map((e) => ('value' in e ? (e.value as { s: number }).s : e))).toEqual([
+        0,
+        { error: ErrorCode.LINE_TOO_LONG, line: 2 },
+        { error: ErrorCode.LINE_TOO_LONG, line: 3 },
+        3,
+        { error: ErrorCode.LINE_TOO_LONG, line: 5 },
+        5,
+      ]);
+      expect(decoder.stats.bytesScanned).toBeLessThanOrEqual(2 * input.length);
+    });
+  });
+
   describe('linear work', () => {
     it('decodes an 8 MiB line fed in 16 KiB chunks with work proportional to its size', () => {
       const size = 8 * 1024 * 1024;
@@ -376,12 +416,17 @@ describe('NdjsonDecoder', () => {
       expect(decoder.stats.bytesCopied).toBeLessThanOrEqual(2 * input.length);
     });
 
-    it('scans each byte a bounded number of times with small lines in big chunks and a small limit', () => {
-      const input = bytes('[1,2]\n'.repeat(10_000) + `"${'z'.repeat(50)}"\n`);
+    // Non-ASCII chunks are decoded in windows (8 KiB at most), ASCII ones whole: both paths.
+    it.each([
+      ['ASCII', '[1,2]\n', 'z'],
+      ['non-ASCII', '["é"]\n', 'é'],
+    ])('scans each byte a bounded number of times with small lines in big chunks and a small limit (%s)', (_kind, small, char) => {
+      const input = bytes(small.repeat(10_000) + `"${char.repeat(50)}"\n`);
       const { decoder, values, errors } = recorder({ maxLineBytes: 16 });
       decoder.push(input);
       expect(values()).toHaveLength(10_000);
       expect(errors).toHaveLength(1);
+      expect(errors[0]!.details.line).toBe(10_001);
       expect(decoder.stats.bytesScanned).toBeLessThanOrEqual(2 * input.length);
       expect(decoder.stats.bytesCopied).toBe(0);
     });

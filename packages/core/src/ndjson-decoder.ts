@@ -22,6 +22,14 @@ const LF = 10;
 /** From this many bytes on, a chunk is checked for ASCII as a whole (one call, no view) before its lines are decoded. */
 const ASCII_CHECK_MIN_BYTES = 256;
 const CR = 13;
+/**
+ * Bytes of non-ASCII UTF-8 decoded at a time, cut at a line end: each window's text is parsed
+ * while it is still in the CPU's cache. A 64 KiB chunk decoded whole is 128 KiB of UTF-16 text
+ * (and as much again of transcoder output) before the first line is parsed: ~1 KiB messages in
+ * 64 KiB chunks decoded at 0.54–0.68× `JSON.parse` on pre-split lines that way, against 0.75–0.84×
+ * in 8 KiB windows (0.69–0.77× in 2 KiB, 0.50–0.72× in 16 KiB; 16 rounds each, this machine).
+ */
+const WINDOW_BYTES = 8 * 1024;
 
 /** Options of {@link NdjsonDecoder}. */
 export interface NdjsonDecoderOptions {
@@ -232,21 +240,33 @@ export class NdjsonDecoder {
 
   /**
    * Parses the complete lines in `chunk[from, to)` (`to - 1` is a LF). They are decoded in
-   * windows of at most `maxLineBytes + 1` bytes cut at line ends: no line inside such a window
-   * can exceed the limit, so the limit stays exact in bytes without a per-line check.
+   * windows cut at line ends, of at most {@link WINDOW_BYTES} (or one line, when it is longer)
+   * and at most `maxLineBytes + 1` bytes: no line inside such a window can exceed the limit, so
+   * the limit stays exact in bytes without a per-line check.
    */
   #parseBytes(chunk: Uint8Array, from: number, to: number, epoch: number): void {
     const max = this.#maxLineBytes;
     let pos = from;
     while (pos < to) {
       let end = to;
-      if (to - pos > max + 1) {
+      if (to - pos > WINDOW_BYTES) {
+        const cut = chunk.lastIndexOf(LF, pos + WINDOW_BYTES - 1);
+        this.#bytesScanned += pos + WINDOW_BYTES - 1 - Math.max(cut, pos - 1);
+        if (cut >= pos) end = cut + 1;
+        else {
+          // A line longer than a window starts here: it makes a window of its own.
+          const nl = chunk.indexOf(LF, pos + WINDOW_BYTES); // found: to - 1 is a LF
+          this.#bytesScanned += nl + 1 - pos - WINDOW_BYTES;
+          end = nl + 1;
+        }
+      }
+      if (end - pos > max + 1) {
         const cut = chunk.lastIndexOf(LF, pos + max);
         this.#bytesScanned += pos + max - Math.max(cut, pos - 1);
         if (cut >= pos) end = cut + 1;
         else if (chunk[pos + max] === CR && chunk[pos + max + 1] === LF) end = pos + max + 2;
         else {
-          const nl = chunk.indexOf(LF, pos + max + 1); // found: to - 1 is a LF
+          const nl = chunk.indexOf(LF, pos + max + 1); // found: end - 1 is a LF
           this.#bytesScanned += nl - pos - max;
           this.#lineTooLong(++this.#lines);
           if (this.#epoch !== epoch) return;
