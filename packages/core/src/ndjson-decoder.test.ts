@@ -416,6 +416,17 @@ describe('NdjsonDecoder', () => {
       expect(decoder.stats.bytesCopied).toBeLessThanOrEqual(2 * input.length);
     });
 
+    it.each([
+      ['a small limit, long lines straddling the windows', 16, ('["é"]\n'.repeat(1000) + 'é'.repeat(5000) + '\n').repeat(4)],
+      ['the default limit, lines just over a window after short ones', DEFAULT_MAX_LINE_BYTES, (`"${'é'.repeat(40)}"\n` + `"${'é'.repeat(4600)}"\n`).repeat(20)],
+    ])('searches each byte of a non-ASCII chunk once for window ends: %s', (_shape, maxLineBytes, text) => {
+      const input = bytes(text);
+      const { decoder, events } = recorder({ maxLineBytes });
+      decoder.push(input);
+      expect(events.length).toBeGreaterThan(0);
+      expect(decoder.stats.bytesScanned).toBeLessThanOrEqual(2 * input.length);
+    });
+
     // Non-ASCII chunks are decoded in windows (8 KiB at most), ASCII ones whole: both paths.
     it.each([
       ['ASCII', '[1,2]\n', 'z'],
@@ -532,6 +543,25 @@ describe('NdjsonDecoder', () => {
         }
         decoder.flush();
         expect(events, `run ${run}, max ${max}`).toEqual(reference(input, max).events);
+      }
+    });
+
+    it('matches the reference for non-ASCII chunks over a decode window, limits around it', () => {
+      const rand = random(4);
+      for (let run = 0; run < 300; run++) {
+        let text = '"é"\n';
+        while (text.length < 12_000 + rand() * 40_000) text += randomText(rand, 6000) + '\n';
+        const input = bytes(text);
+        const max = pick(rand, [1, 16, 8190, 8191, 8192, 8193, 8194, 12_000, DEFAULT_MAX_LINE_BYTES]);
+        const { decoder, events } = recorder({ maxLineBytes: max });
+        let from = 0;
+        for (const cut of randomCuts(rand, input.length, 3)) {
+          decoder.push(input.subarray(from, cut));
+          from = cut;
+        }
+        decoder.flush();
+        expect(events, `run ${run}, max ${max}`).toEqual(reference(input, max).events);
+        expect(decoder.stats.bytesScanned).toBeLessThanOrEqual(2 * input.length);
       }
     });
 

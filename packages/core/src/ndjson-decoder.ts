@@ -2,8 +2,8 @@
  * NDJSON decoding: bytes or text in, one JSON value per line out, in linear time whatever the
  * chunking, with a byte limit per line enforced before anything is buffered.
  *
- * How a chunk is processed: complete lines are decoded to one string per chunk and split in
- * string space (no per-line native call); only the partial line at the end of a chunk is kept,
+ * How a chunk is processed: complete lines are decoded to one string per chunk (per window of
+ * at most 8 KiB for non-ASCII bytes) and split in string space (no per-line native call); only the partial line at the end of a chunk is kept,
  * and it is joined once, when its newline arrives. The `ndjson`/`split2` pair re-concatenates
  * and re-scans the partial line on every chunk, which made one 8 MiB line in 16 KiB chunks
  * take seconds.
@@ -240,38 +240,49 @@ export class NdjsonDecoder {
 
   /**
    * Parses the complete lines in `chunk[from, to)` (`to - 1` is a LF). They are decoded in
-   * windows cut at line ends, of at most {@link WINDOW_BYTES} (or one line, when it is longer)
-   * and at most `maxLineBytes + 1` bytes: no line inside such a window can exceed the limit, so
-   * the limit stays exact in bytes without a per-line check.
+   * windows cut at line ends, of at most {@link WINDOW_BYTES} and at most `maxLineBytes + 1`
+   * bytes, so that no line inside a window can exceed the limit: the limit stays exact in bytes
+   * without a per-line check. A longer line is judged on its own and, within the limit, decoded
+   * as a window of its own.
    */
   #parseBytes(chunk: Uint8Array, from: number, to: number, epoch: number): void {
     const max = this.#maxLineBytes;
+    // A window of this many bytes holds no line over the limit (the LF is one of them).
+    const span = Math.min(WINDOW_BYTES, max + 1);
+    // The last byte a search for a window's end has examined. Between that window's last LF and
+    // it there is no LF, so the next window's search starts after it: each byte is searched once.
+    let searched = from - 1;
     let pos = from;
     while (pos < to) {
       let end = to;
-      if (to - pos > WINDOW_BYTES) {
-        const cut = chunk.lastIndexOf(LF, pos + WINDOW_BYTES - 1);
-        this.#bytesScanned += pos + WINDOW_BYTES - 1 - Math.max(cut, pos - 1);
-        if (cut >= pos) end = cut + 1;
-        else {
-          // A line longer than a window starts here: it makes a window of its own.
-          const nl = chunk.indexOf(LF, pos + WINDOW_BYTES); // found: to - 1 is a LF
-          this.#bytesScanned += nl + 1 - pos - WINDOW_BYTES;
-          end = nl + 1;
+      if (to - pos > span) {
+        const last = pos + span - 1;
+        // The first LF after what is known to hold none, when something is (-1 otherwise).
+        let nl = -1;
+        if (searched >= pos) {
+          nl = chunk.indexOf(LF, searched + 1); // found: to - 1 is a LF
+          this.#bytesScanned += nl - searched;
         }
-      }
-      if (end - pos > max + 1) {
-        const cut = chunk.lastIndexOf(LF, pos + max);
-        this.#bytesScanned += pos + max - Math.max(cut, pos - 1);
+        let cut = -1;
+        if (nl <= last) {
+          cut = chunk.lastIndexOf(LF, last); // stops at nl at the latest
+          this.#bytesScanned += last - Math.max(cut, searched, pos - 1);
+          searched = last;
+        }
         if (cut >= pos) end = cut + 1;
-        else if (chunk[pos + max] === CR && chunk[pos + max + 1] === LF) end = pos + max + 2;
         else {
-          const nl = chunk.indexOf(LF, pos + max + 1); // found: end - 1 is a LF
-          this.#bytesScanned += nl - pos - max;
-          this.#lineTooLong(++this.#lines);
-          if (this.#epoch !== epoch) return;
-          pos = nl + 1;
-          continue;
+          // A line longer than a window starts here: judged alone, it makes a window of its own.
+          if (nl === -1) {
+            nl = chunk.indexOf(LF, last + 1); // found: to - 1 is a LF
+            this.#bytesScanned += nl - last;
+          }
+          if (nl - pos - (chunk[nl - 1] === CR ? 1 : 0) > max) {
+            this.#lineTooLong(++this.#lines);
+            if (this.#epoch !== epoch) return;
+            pos = nl + 1;
+            continue;
+          }
+          end = nl + 1;
         }
       }
       this.#parseLines(decodeUtf8(chunk, pos, end), 0, -1, false, epoch);
