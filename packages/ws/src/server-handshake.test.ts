@@ -38,6 +38,32 @@ describe('serverHandshake', () => {
     }
   });
 
+  it('never shares between requests whose headers differ but hash the same', () => {
+    // One value for another with the same hash, and two headers more whose hashes add up to 0.
+    const a = serverHandshake(request('/alike', { ...HEADERS, origin: 'v65158' }));
+    const b = serverHandshake(request('/alike', { ...HEADERS, origin: 'v446582' }));
+    expect(b).not.toBe(a);
+    expect(b.headers.origin).toBe('v446582');
+    // The one with more headers first: every header of the second then matches a kept one.
+    const c = serverHandshake(request('/more', { ...HEADERS, 'x-a': 'a74210', 'x-b': 'b205230' }));
+    const d = serverHandshake(request('/more', HEADERS));
+    expect(d).not.toBe(c);
+    expect(d.headers).toEqual(HEADERS);
+  });
+
+  it('never shares a request with a header given as a list, and freezes the list', () => {
+    const list = (): http.IncomingMessage => {
+      const r = request('/list', HEADERS);
+      (r.headers as Record<string, unknown>)['set-cookie'] = ['a=1', 'b=2'];
+      return r;
+    };
+    const a = serverHandshake(list());
+    const b = serverHandshake(list());
+    expect(b).not.toBe(a);
+    expect(b.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(Object.isFrozen(b.headers['set-cookie'])).toBe(true);
+  });
+
   it('never takes a request for another whose hash is the same', () => {
     // '/c710959' and '/c1127602' collide in the 32-bit hash the cache is keyed by.
     const a = serverHandshake(request('/c710959', HEADERS));

@@ -12,8 +12,16 @@ import type { WsHandshake } from './ws-link.js';
 
 /** Distinct upgrade requests remembered; past it the cache starts afresh (bounded memory, any traffic). */
 const MAX_SHARED = 64;
-/** Requests whose url and headers take more than this many UTF-16 units are not remembered: bounds the cache at about 512 KiB. */
+/**
+ * Requests whose url and headers take more than this many UTF-16 units are not remembered, each
+ * header counted {@link HEADER_COST} units more: at most 128 headers and 8 KiB of text per
+ * remembered request, so that the 64 remembered stay near 1 MiB at worst.
+ */
 const MAX_KEY_LENGTH = 4096;
+/** What one header adds to a request's length beyond its name and value: its property and its two strings. */
+const HEADER_COST = 32;
+/** FNV-1a's 32-bit offset basis. */
+const FNV_OFFSET = 0x811c9dc5;
 /** The nonce of the opening handshake: unique to each connection, meaningless once it is open. */
 const NONCE = 'sec-websocket-key';
 /**
@@ -29,7 +37,8 @@ interface Shared {
 }
 
 /**
- * Shared handshakes of plain `ws://` links, by a hash of their url and headers. A hit is checked
+ * Shared handshakes, by a hash of their url and headers (over `wss`, each link adds its own TLS
+ * session to the shared url and headers). A hit is checked
  * header by header, so two requests whose hashes collide never share. Looked up without building
  * a key: a JSON key and the copy of the headers were ~0.8 KiB of garbage per accepted connection
  * (`bench/src/heap-census.ts proj-ws --alloc`), which moves the young generation V8 keeps.
@@ -44,11 +53,11 @@ function mix(hash: number, s: string): number {
   return Math.imul(h ^ 0x0a, 0x01000193);
 }
 
-/** The hash of a request that may be shared, or -1: it carries credentials, a query string, a repeated header or is too long. */
+/** The hash of a request that may be shared, or -1: it carries credentials, a query string, a header given as a list, or is too long. */
 function shareableHash(url: string, headers: http.IncomingHttpHeaders): number {
   // A query string often carries a token, like the personal headers: such requests are not shared.
   if (url.includes('?')) return -1;
-  const hash = mix(0x811c9dc5, url);
+  const hash = mix(FNV_OFFSET, url);
   // The headers' own hashes are added up: the same headers in another order share too.
   let sum = 0;
   let length = url.length;
@@ -56,8 +65,8 @@ function shareableHash(url: string, headers: http.IncomingHttpHeaders): number {
     if (name === NONCE) continue;
     const value = headers[name];
     if (typeof value !== 'string' || PERSONAL.has(name)) return -1;
-    sum = (sum + mix(mix(0x811c9dc5, name), value)) | 0;
-    length += name.length + value.length;
+    sum = (sum + mix(mix(FNV_OFFSET, name), value)) | 0;
+    length += name.length + value.length + HEADER_COST;
   }
   return length <= MAX_KEY_LENGTH ? (hash ^ sum) >>> 0 : -1;
 }
