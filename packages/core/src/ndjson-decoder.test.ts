@@ -372,6 +372,27 @@ describe('NdjsonDecoder', () => {
       expect(decoder.stats.bytesScanned).toBeLessThanOrEqual(2 * input.length);
     });
 
+    it('stops at a reset() made while a window or a long line is handled', () => {
+      // A reset from onError on an over-long line longer than a window, with a small limit.
+      const values: unknown[] = [];
+      const onReset: NdjsonDecoder = new NdjsonDecoder({ maxLineBytes: 16, onValue: (v) => values.push(v), onError: () => onReset.reset() });
+      onReset.push(bytes('"é"\n'.repeat(100) + `"${'é'.repeat(5000)}"\n` + '"after"\n'.repeat(100)));
+      expect(values).toHaveLength(100);
+      // A reset from onValue in the first of several windows.
+      const seen: unknown[] = [];
+      const onValueReset: NdjsonDecoder = new NdjsonDecoder({
+        onValue: (v) => {
+          seen.push(v);
+          if (seen.length === 3) onValueReset.reset();
+        },
+        onError: (error) => {
+          throw error;
+        },
+      });
+      onValueReset.push(bytes(line(1000, 0).repeat(40)));
+      expect(seen).toHaveLength(3);
+    });
+
     it('keeps the line limit exact in bytes when it is above the window', () => {
       const { decoder, events } = recorder({ maxLineBytes: 12_000 });
       const input = bytes(line(12_001, 0) + line(12_002, 1) + line(16_000, 2) + line(500, 3) + line(30_000, 4) + line(700, 5));

@@ -3,7 +3,8 @@
  * chunking, with a byte limit per line enforced before anything is buffered.
  *
  * How a chunk is processed: complete lines are decoded to one string per chunk (per window of
- * at most 8 KiB for non-ASCII bytes) and split in string space (no per-line native call); only the partial line at the end of a chunk is kept,
+ * at most 8 KiB, or a longer line alone, for non-ASCII bytes) and split in string space (no
+ * per-line native call); only the partial line at the end of a chunk is kept,
  * and it is joined once, when its newline arrives. The `ndjson`/`split2` pair re-concatenates
  * and re-scans the partial line on every chunk, which made one 8 MiB line in 16 KiB chunks
  * take seconds.
@@ -249,8 +250,9 @@ export class NdjsonDecoder {
     const max = this.#maxLineBytes;
     // A window of this many bytes holds no line over the limit (the LF is one of them).
     const span = Math.min(WINDOW_BYTES, max + 1);
-    // The last byte a search for a window's end has examined. Between that window's last LF and
-    // it there is no LF, so the next window's search starts after it: each byte is searched once.
+    // Where the last backward search for a window's end started: while `searched >= pos`, no LF
+    // lies in [pos, searched], so the next search looks on from there, and no byte but a LF is
+    // examined twice.
     let searched = from - 1;
     let pos = from;
     while (pos < to) {

@@ -64,6 +64,16 @@ describe('serverHandshake', () => {
     expect(Object.isFrozen(b.headers['set-cookie'])).toBe(true);
   });
 
+  it('remembers only requests within the size bound, each header counting 32 units beyond its text', () => {
+    // Two-letter names and empty values: 100 headers are ~3,400 units, 200 are ~6,800, over 4,096.
+    const headers = (n: number): Record<string, string> =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`${String.fromCharCode(97 + Math.floor(i / 26))}${String.fromCharCode(97 + (i % 26))}`, '']));
+    const small = serverHandshake(request('/size', { ...HEADERS, ...headers(100) }));
+    expect(serverHandshake(request('/size', { ...HEADERS, ...headers(100) }))).toBe(small);
+    const large = serverHandshake(request('/size', { ...HEADERS, ...headers(200) }));
+    expect(serverHandshake(request('/size', { ...HEADERS, ...headers(200) }))).not.toBe(large);
+  });
+
   it('never takes a request for another whose hash is the same', () => {
     // '/c710959' and '/c1127602' collide in the 32-bit hash the cache is keyed by.
     const a = serverHandshake(request('/c710959', HEADERS));
