@@ -1,6 +1,7 @@
 /**
- * Sizes of every benchmark in the two modes: quick (about a minute, the default) and full (a few
- * minutes, the one RESULTS.md comes from). Every load loop is bounded by these numbers and by a
+ * Sizes of every benchmark in the two modes: quick (the default, ~100 s on 2 cores, most of it
+ * starting a tsx child process per side of each transport job) and full (a few minutes, the one
+ * RESULTS.md comes from). Every load loop is bounded by these numbers and by a
  * deadline, so a stuck contender fails its measurement instead of hanging the run.
  */
 

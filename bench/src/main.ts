@@ -1,5 +1,5 @@
 /**
- * `npx nx run bench:bench` (quick, about a minute) or `npx nx run bench:bench -- --full` /
+ * `npx nx run bench:bench` (quick, ~100 s) or `npx nx run bench:bench -- --full` /
  * `npx nx run bench:full` (a few minutes). Options: `--only=decode,encode,reconnect,transport,memory`,
  * `--contenders=raw-net,proj-tcp,…` (transport), `--publish` (write bench/RESULTS.md from a full
  * run). `BENCH_CPU_PROF=<dir>` starts every child process with `--cpu-prof`, for finding why a
