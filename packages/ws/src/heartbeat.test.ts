@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type net from 'node:net';
 import { ErrorCode, type ProjError } from '@proj/core';
 import { WebSocket, WebSocketServer } from 'ws';
-import { Heartbeat } from './heartbeat.js';
+import { Heartbeat, type HeartbeatOwner } from './heartbeat.js';
 import { ws } from './index.js';
 import { until } from '@proj/testing';
 import { attach, listen, once, watchPings } from './test-helpers.js';
@@ -17,7 +17,7 @@ function beat(socket: FakeSocket, interval: number, role: 'server' | 'client', l
   const pinging = Object.defineProperties(link, {
     readyState: { get: () => socket.readyState },
     ping: { value: () => socket.ping() },
-  }) as typeof link & { readonly readyState: number; ping(): void };
+  }) as typeof link & HeartbeatOwner;
   return new Heartbeat(pinging, interval, role);
 }
 

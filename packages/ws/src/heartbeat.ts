@@ -4,17 +4,15 @@
  */
 import { ErrorCode, ProjError } from '@proj/core';
 
-/** What the heartbeat pings through: the members of a `ws` WebSocket, which its owner (the link) forwards. */
-export interface Pingable {
-  readonly readyState: number;
-  ping(): void;
-}
-
 /**
  * What a heartbeat asks of the link it watches (a `WsLink`): passed as is, not as closures per
  * link. The link also pings for it, so the heartbeat holds one reference, not two.
  */
-export interface HeartbeatOwner extends Pingable {
+export interface HeartbeatOwner {
+  /** The WebSocket's `readyState`, forwarded by the link. */
+  readonly readyState: number;
+  /** Sends a ping frame through the link's WebSocket. */
+  ping(): void;
   /** `true` while this side does not read: pongs cannot arrive, so no verdict is taken. */
   readonly paused: boolean;
   /** The peer is presumed gone: tear the link down with this `PROJ_ERR_HEARTBEAT_TIMEOUT` error. */

@@ -39,10 +39,10 @@ interface Shared {
 
 /**
  * Shared handshakes, by a hash of their url and headers (over `wss`, each link adds its own TLS
- * session to the shared url and headers). A hit is checked
- * header by header, so two requests whose hashes collide never share. Looked up without building
- * a key: a JSON key and the copy of the headers were ~0.8 KiB of garbage per accepted connection
- * (`bench/src/heap-census.ts proj-ws --alloc`), which moves the young generation V8 keeps.
+ * session to the shared url and headers). A hit is checked header by header, so two requests
+ * whose hashes collide never share. Looked up without building a key: a JSON key and the copy of
+ * the headers were ~0.8 KiB of garbage per accepted connection (`bench/src/heap-census.ts
+ * proj-ws --alloc`), which moves the young generation V8 keeps.
  */
 const shared = new Map<number, Shared>();
 
