@@ -184,7 +184,9 @@ export class NdjsonDecoder {
       if (this.#epoch !== epoch || nl + 1 === len) return;
       start = nl + 1;
     }
-    const last = chunk.lastIndexOf(LF);
+    // Most chunks end a line (a WebSocket frame, a read of whole messages): no search then, which
+    // is a call through Buffer's argument checks (~20 ns, against ~1 for the byte test).
+    const last = chunk[len - 1] === LF ? len - 1 : chunk.lastIndexOf(LF);
     if (last < start) {
       this.#bytesScanned += len - start;
       this.#appendBytes(chunk, start, len);

@@ -213,7 +213,10 @@ export class SendQueue {
     // The entries array is kept, emptied, for the next batch: a connection that sends one message
     // per tick would otherwise allocate it anew for each. A queue exists only once a channel has
     // sent (bench "memory per idle connection").
-    if (this.#entries !== NONE) this.#entries.length = 0;
+    // A batch of one message (a round trip) is emptied by pop(): setting an array's length is a
+    // runtime call, ~40 ns against ~3 on this machine, paid twice per round trip.
+    if (this.#entries.length === 1) this.#entries.pop();
+    else if (this.#entries !== NONE) this.#entries.length = 0;
     this.#sizes = NONE;
     this.#counts = NONE;
     this.#head = 0;
