@@ -411,6 +411,16 @@ describe('NdjsonDecoder', () => {
   });
 
   describe('linear work', () => {
+    it('keeps exact counters over held, CRLF, lone-LF and discarded lines (each byte scanned once)', () => {
+      const { decoder, values, errors } = recorder({ maxLineBytes: 8 });
+      const chunks = ['{"a"', ':1}\n{"b":2}\n', '{"c":3}\r\n', '{"d":4}', '\n', 'x'.repeat(12), 'yyy\n{"e":5}\n'];
+      for (const chunk of chunks) decoder.push(bytes(chunk));
+      expect(values()).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }, { d: 4 }, { e: 5 }]);
+      expect(errors.map((e) => e.code)).toEqual([ErrorCode.LINE_TOO_LONG]);
+      // Only the line split across the first two chunks is joined: 4 held bytes and 3 more.
+      expect(decoder.stats).toEqual({ bytesIn: 57, bytesScanned: 57, bytesCopied: 7, lines: 6, values: 5, errors: 1 });
+    });
+
     it('decodes an 8 MiB line fed in 16 KiB chunks with work proportional to its size', () => {
       const size = 8 * 1024 * 1024;
       const input = Buffer.alloc(size, 'a');

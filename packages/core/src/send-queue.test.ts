@@ -86,4 +86,28 @@ describe('SendQueue', () => {
     expect(queue.length).toBe(3);
     expect(queue.take()).toEqual({ data: accented(10).repeat(3), bytes: 57, messages: 3 });
   });
+
+  it('starts each batch empty after take() or clear(), whatever the last batch held', () => {
+    const queue = new SendQueue({ maxQueueMessages: 3, overflow: 'drop-oldest' });
+    const batches: string[] = [];
+    queue.push('a\n');
+    batches.push(queue.take().data); // one line
+    queue.push('b\n');
+    batches.push(queue.take().data);
+    queue.push('c\n');
+    queue.push('d\n');
+    batches.push(queue.take().data); // two lines
+    queue.push('e\n');
+    batches.push(queue.take().data);
+    for (const line of ['f\n', 'g\n', 'h\n', 'i\n']) queue.push(line); // drops f: the batch starts past its head
+    batches.push(queue.take().data);
+    queue.push('j\n');
+    batches.push(queue.take().data);
+    queue.push('k\n');
+    expect(queue.clear()).toEqual({ messages: 1, bytes: 2 });
+    queue.push('l\n');
+    batches.push(queue.take().data);
+    expect(batches).toEqual(['a\n', 'b\n', 'c\nd\n', 'e\n', 'g\nh\ni\n', 'j\n', 'l\n']);
+    expect(queue.length).toBe(0);
+  });
 });
