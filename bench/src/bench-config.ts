@@ -1,8 +1,9 @@
 /**
- * Sizes of every benchmark in the two modes: quick (the default, ~100 s on 2 cores, most of it
- * starting a tsx child process per side of each transport job) and full (a few minutes, the one
- * RESULTS.md comes from). Every load loop is bounded by these numbers and by a
- * deadline, so a stuck contender fails its measurement instead of hanging the run.
+ * Sizes of every benchmark in the two modes: quick (the default, ~100 s on 2 cores: ~60 s of
+ * transport, a quarter of the run spent starting a tsx child process per side of each of its 27
+ * jobs, and ~20 s of memory) and full (a few minutes, the one RESULTS.md comes from). Every load
+ * loop is bounded by these numbers and by a deadline, so a stuck contender fails its measurement
+ * instead of hanging the run.
  */
 
 export interface BenchConfig {
