@@ -9,7 +9,6 @@ import type { ChannelEvents, ChannelOptions, ChannelStats, DisconnectInfo, Disco
 import { clockNow, fromClock } from './clock.js';
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
-import { Inflight } from './inflight.js';
 import { MessageIterator } from './message-iterator.js';
 import { DEFAULT_MAX_LINE_BYTES, NdjsonDecoder } from './ndjson-decoder.js';
 import { encodeLine } from './ndjson-encoder.js';
@@ -23,13 +22,16 @@ export type { ChannelEvents, ChannelOptions, ChannelStats, DisconnectInfo, Disco
 export type { ConnectionState };
 
 type Emit = (event: string, ...args: unknown[]) => boolean;
+/** A channel of any event map: what the static helpers below take (`Channel<Events>` is not assignable to `Channel`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyChannel = Channel<any>;
 type EmitOne = (event: string, arg: unknown) => boolean;
 
-const nextTick: ((fn: (channel: Channel) => void, channel: Channel) => void) | undefined =
+const nextTick: ((fn: (channel: AnyChannel) => void, channel: AnyChannel) => void) | undefined =
   typeof globalThis.process?.nextTick === 'function' ? process.nextTick : undefined;
 
 /** The channel whose incoming chunk is being decoded: its sends go out when the chunk is done. */
-let receiving: Channel | undefined;
+let receiving: AnyChannel | undefined;
 
 /** {@link ChannelOptions} resolved and validated. */
 interface ChannelConfig {
@@ -40,19 +42,22 @@ interface ChannelConfig {
   readonly closeOnMalformed: boolean;
   readonly heartbeatInterval: number;
   readonly heartbeatTimeout: number;
+  /** What the channel's subclass was given to report to (a server's hooks for its peers), shared by its channels. */
+  readonly owner: object | undefined;
 }
 
-/** One resolved config per options object: a server passes the same one to each of its peers. */
-const configs = new WeakMap<ChannelOptions, ChannelConfig>();
+/** One resolved config per owner, or per options object without one: a server passes the same ones to each of its peers. */
+const configs = new WeakMap<object, ChannelConfig>();
 
 /**
  * Resolves and validates channel options once per options object: the five option fields of
  * every peer were 40 B of each idle connection (bench "memory per idle connection").
  * @throws ProjError `PROJ_ERR_INVALID_OPTION` for an invalid option.
  */
-function configOf(options: ChannelOptions): ChannelConfig {
-  const cached = configs.get(options);
-  if (cached !== undefined) return cached;
+function configOf(options: ChannelOptions, owner: object | undefined): ChannelConfig {
+  const key = owner ?? options;
+  const cached = configs.get(key);
+  if (cached !== undefined && cached.queueLimits === options) return cached;
   checkQueueLimits(options);
   const config: ChannelConfig = Object.freeze({
     queueLimits: options,
@@ -62,13 +67,14 @@ function configOf(options: ChannelOptions): ChannelConfig {
     closeOnMalformed: options.closeOnMalformed ?? false,
     heartbeatInterval: options.heartbeatInterval ?? 0,
     heartbeatTimeout: options.heartbeatTimeout ?? 0,
+    owner,
   });
   checkNumber('maxLineBytes', config.maxLineBytes, 1);
   checkNumber('highWaterMark', config.highWaterMark, 0);
   checkNumber('readHighWaterMark', config.readHighWaterMark, 1);
   checkNumber('heartbeatInterval', config.heartbeatInterval, 0);
   checkNumber('heartbeatTimeout', config.heartbeatTimeout, 0);
-  configs.set(options, config);
+  configs.set(key, config);
   return config;
 }
 
@@ -83,6 +89,8 @@ const NEED_DRAIN = 4;
 const FINISHED = 8;
 /** A lagging iterator holds reading. */
 const ITERATOR_HOLD = 16;
+/** This side started closing the current link (`RareState.closing` says how). */
+const CLOSING = 32;
 
 /** The state of a channel that is iterated, held, awaited or watched by a heartbeat: most never are. */
 interface RareState {
@@ -94,6 +102,8 @@ interface RareState {
   flushWaiters: Array<{ resolve: () => void; reject: (err: ProjError) => void }> | undefined;
   /** Only when heartbeatInterval or heartbeatTimeout is set: most channels never need one. */
   heartbeat: Heartbeat | undefined;
+  /** Set (with the CLOSING flag) when this side started closing the current link: the disconnect it will report. */
+  closing: DisconnectInfo | undefined;
 }
 
 /** Shared mechanics of {@link Peer} and {@link Client}. Not constructed directly. */
@@ -107,34 +117,36 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   abstract readonly state: ConnectionState;
 
   #link: Link | undefined;
-  /** Set when this side started closing the current link: the disconnect it will report. */
-  #closing: DisconnectInfo | undefined;
   /** {@link clockNow} offsets. */
   #lastActivity = clockNow();
   #lastMessageAt = clockNow();
-  // The queue and the in-flight tracker are made by the first send: a connection that has never
-  // been written to holds neither (~150 B, bench "memory per idle connection").
+  // Made by the first send, with the batches in flight that it tracks: a connection that has never
+  // been written to holds none (~150 B, bench "memory per idle connection").
   #queue: SendQueue | undefined;
-  #inflight: Inflight | undefined;
-  /** Resolved options, shared by every channel made from the same options object (a server's peers). */
+  /** Resolved options, shared by every channel made from the same options object and owner (a server's peers). */
   readonly #config: ChannelConfig;
-  // Five booleans in one number (FLUSH_SCHEDULED, …): four fields fewer per connection (bench
-  // "memory per idle connection").
+  // The booleans in one number (FLUSH_SCHEDULED, …): one field instead of one each per connection
+  // (bench "memory per idle connection").
   #flags = 0;
-  // Iterators, read holds, flush waiters and the heartbeat: made by the first of them, as most
-  // channels never have any (bench "memory per idle connection").
+  // Iterators, read holds, flush waiters, the heartbeat and the closing in progress: made by the
+  // first of them, as most channels never have any (bench "memory per idle connection").
   #rare: RareState | undefined;
 
-  constructor(options: ChannelOptions = {}) {
+  /**
+   * @param options Resolved once per options object (or per `owner`) and shared.
+   * @param owner What the subclass reports to, kept in the shared config rather than in every
+   *   channel (a server's hooks: one field less per peer, bench "memory per idle connection").
+   */
+  constructor(options: ChannelOptions = {}, owner?: object) {
     super();
-    const config = configOf(options);
+    const config = configOf(options, owner);
     this.#config = config;
     const { heartbeatInterval: interval, heartbeatTimeout: timeout } = config;
-    if (interval !== 0 || timeout !== 0) this.#rareState().heartbeat = new Heartbeat(interval, timeout, {
+    if (interval !== 0 || timeout !== 0) Channel.#rareState(this).heartbeat = new Heartbeat(interval, timeout, {
       // While reading is held (a slow consumer), the peer's data and heartbeats wait unread in the
       // kernel: no verdict then, and afterwards the silence counts from the resume.
-      lastReceived: () => (this.#readHolds > 0 ? Date.now() : fromClock(Math.max(this.#lastActivity, this.#rare?.resumedAt ?? 0))),
-      ping: () => this.#ping(),
+      lastReceived: () => (Channel.#readHolds(this) > 0 ? Date.now() : fromClock(Math.max(this.#lastActivity, this.#rare?.resumedAt ?? 0))),
+      ping: () => Channel.#ping(this),
       dead: (silentFor) => {
         const error = new ProjError(ErrorCode.HEARTBEAT_TIMEOUT, `nothing received from ${this.id} for ${silentFor} ms`, { details: { connection: this.id, silentFor } });
         this.destroyLink('heartbeat-timeout', error);
@@ -142,21 +154,25 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     });
   }
 
-  #has(flag: number): boolean {
-    return (this.#flags & flag) !== 0;
+  // The private helpers are static and take the channel: a private instance method puts a class
+  // brand in every instance (8 B per connection, bench "memory per idle connection").
+
+  /** Whether any of the bits of `flags` is set. */
+  static #has(channel: AnyChannel, flags: number): boolean {
+    return (channel.#flags & flags) !== 0;
   }
 
-  #set(flag: number, on: boolean): void {
-    this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
+  static #set(channel: AnyChannel, flag: number, on: boolean): void {
+    channel.#flags = on ? channel.#flags | flag : channel.#flags & ~flag;
   }
 
   /** Reasons reading is paused (a lagging iterator, a pending authentication): paused while > 0. */
-  get #readHolds(): number {
-    return this.#rare?.readHolds ?? 0;
+  static #readHolds(channel: AnyChannel): number {
+    return channel.#rare?.readHolds ?? 0;
   }
 
-  #rareState(): RareState {
-    return (this.#rare ??= { iterators: undefined, readHolds: 0, resumedAt: 0, flushWaiters: undefined, heartbeat: undefined });
+  static #rareState(channel: AnyChannel): RareState {
+    return (channel.#rare ??= { iterators: undefined, readHolds: 0, resumedAt: 0, flushWaiters: undefined, heartbeat: undefined, closing: undefined });
   }
 
   /** Counters; read them any time. The same object on every read, updated in place. */
@@ -165,7 +181,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   }
 
   /** @internal The counters if anything was counted or read, without making them (a server sums its peers'). */
-  static statsIfMade(channel: Channel): Readonly<ChannelStats> | undefined {
+  static statsIfMade(channel: AnyChannel): Readonly<ChannelStats> | undefined {
     return channel.#stats;
   }
 
@@ -189,6 +205,11 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     return this.#queue?.bytes ?? 0;
   }
 
+  /** What the constructor was given as `owner`. */
+  protected get owner(): object | undefined {
+    return this.#config.owner;
+  }
+
   /** The current link, if connected. */
   protected get link(): Link | undefined {
     return this.#link;
@@ -205,7 +226,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * `PROJ_ERR_CLOSED` after the channel closed.
    */
   send(value: unknown): boolean {
-    if (this.#has(FINISHED)) throw new ProjError(ErrorCode.CLOSED, `cannot send: ${this.id} is closed`, { details: { connection: this.id } });
+    if (Channel.#has(this, FINISHED)) throw new ProjError(ErrorCode.CLOSED, `cannot send: ${this.id} is closed`, { details: { connection: this.id } });
     return this.sendLine(encodeLine(value));
   }
 
@@ -214,35 +235,35 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * not applying backpressure. Rejects with `PROJ_ERR_CLOSED` if the channel closes first.
    */
   flushed(): Promise<void> {
-    if (this.#isFlushed()) return Promise.resolve();
-    if (this.#has(FINISHED)) return Promise.reject(new ProjError(ErrorCode.CLOSED, `${this.id} closed with unsent messages`));
-    return new Promise((resolve, reject) => (this.#rareState().flushWaiters ??= []).push({ resolve, reject }));
+    if (Channel.#isFlushed(this)) return Promise.resolve();
+    if (Channel.#has(this, FINISHED)) return Promise.reject(new ProjError(ErrorCode.CLOSED, `${this.id} closed with unsent messages`));
+    return new Promise((resolve, reject) => (Channel.#rareState(this).flushWaiters ??= []).push({ resolve, reject }));
   }
 
   /** Iterates over incoming messages until the channel closes. A slow consumer pauses reading. */
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
     const iterator = new MessageIterator(
-      () => this.#onIteratorPull(),
-      (it) => this.#onIteratorReturn(it),
+      () => Channel.#onIteratorPull(this),
+      (it) => Channel.#onIteratorReturn(this, it),
     );
-    if (this.#has(FINISHED)) iterator.finish();
-    else (this.#rareState().iterators ??= new Set()).add(iterator);
+    if (Channel.#has(this, FINISHED)) iterator.finish();
+    else (Channel.#rareState(this).iterators ??= new Set()).add(iterator);
     return iterator;
   }
 
   /** Queues an encoded line (used by `send()` and by a registry broadcast that encodes once). */
   protected sendLine(line: string): boolean {
     const queue = (this.#queue ??= new SendQueue(this.#config.queueLimits));
-    const dropped = queue.push(line, this.id);
+    const dropped = queue.push(line, this);
     if (dropped !== undefined) this.reportDropped(dropped);
-    if (this.#link !== undefined && !this.#has(BLOCKED) && !this.#has(FLUSH_SCHEDULED)) {
-      this.#set(FLUSH_SCHEDULED, true);
+    if (this.#link !== undefined && !Channel.#has(this, BLOCKED) && !Channel.#has(this, FLUSH_SCHEDULED)) {
+      Channel.#set(this, FLUSH_SCHEDULED, true);
       // A reply to what just arrived is written at the end of that chunk, as a hand-written
       // server would: no trip through the tick queue per chunk (bench "tcp RTT").
-      if (receiving !== (this as unknown as Channel)) this.#scheduleFlush();
+      if (receiving !== this) Channel.#scheduleFlush(this);
     }
-    if (this.#has(BLOCKED) || queue.atLeast(this.#config.highWaterMark)) {
-      this.#set(NEED_DRAIN, true);
+    if (Channel.#has(this, BLOCKED) || queue.atLeast(this.#config.highWaterMark)) {
+      Channel.#set(this, NEED_DRAIN, true);
       return false;
     }
     return true;
@@ -251,16 +272,16 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   /** Binds a freshly established link. */
   protected attachLink(link: Link): void {
     this.#link = link;
-    this.#closing = undefined;
-    this.#set(BLOCKED, false);
+    Channel.#setClosing(this, undefined);
+    Channel.#set(this, BLOCKED, false);
     this.#lastActivity = clockNow();
-    const handlers = new Channel.#LinkBinding(this as unknown as Channel, link);
+    const handlers = new Channel.#LinkBinding(this, link);
     link.attach(handlers);
-    if (this.#readHolds > 0) link.pause();
+    if (Channel.#readHolds(this) > 0) link.pause();
     this.#rare?.heartbeat?.start();
-    if (this.#queued() && !this.#has(FLUSH_SCHEDULED)) {
-      this.#set(FLUSH_SCHEDULED, true);
-      this.#scheduleFlush();
+    if (Channel.#queued(this) && !Channel.#has(this, FLUSH_SCHEDULED)) {
+      Channel.#set(this, FLUSH_SCHEDULED, true);
+      Channel.#scheduleFlush(this);
     }
   }
 
@@ -275,63 +296,63 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     readonly channel: Channel;
     readonly link: Link;
 
-    constructor(channel: Channel, link: Link) {
+    constructor(channel: AnyChannel, link: Link) {
       this.channel = channel;
       this.link = link;
     }
 
     onData(chunk: Uint8Array | string): void {
-      this.channel.#onLinkData(this, chunk);
+      Channel.#onLinkData(this.channel, this, chunk);
     }
 
     onDrain(): void {
       const channel = this.channel;
       if (channel.#link !== this.link) return;
-      channel.#set(BLOCKED, false);
-      channel.#flush();
+      Channel.#set(channel, BLOCKED, false);
+      Channel.#flush(channel);
     }
 
     onClose(info: LinkCloseInfo): void {
-      this.channel.#onLinkClose(this.link, this.decoder, info);
+      Channel.#onLinkClose(this.channel, this.link, this.decoder, info);
     }
   };
 
-  #onLinkData(binding: { decoder: NdjsonDecoder | undefined; readonly link: Link }, chunk: Uint8Array | string): void {
+  static #onLinkData(channel: AnyChannel, binding: { decoder: NdjsonDecoder | undefined; readonly link: Link }, chunk: Uint8Array | string): void {
     const link = binding.link;
-    if (this.#link !== link) return;
+    if (channel.#link !== link) return;
     const now = clockNow();
-    this.#lastActivity = now;
-    this.stats.bytesIn += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
-    const before = this.stats.messagesIn;
+    channel.#lastActivity = now;
+    channel.stats.bytesIn += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+    const before = channel.stats.messagesIn;
     const decoder = (binding.decoder ??= new NdjsonDecoder({
-      maxLineBytes: this.#config.maxLineBytes,
-      connection: this.id,
-      onValue: (value) => this.#receive(value),
-      onError: (error) => this.#onMalformed(link, error),
+      maxLineBytes: channel.#config.maxLineBytes,
+      connection: channel.id,
+      onValue: (value) => Channel.#receive(channel, value),
+      onError: (error) => Channel.#onMalformed(channel, link, error),
     }));
     if (link.messageFramed === true) {
       // A frame, of the several one read may carry (WebSocket: a browser sends one message per
       // frame): the replies wait for the tick, to leave as one frame for all of them.
       decoder.push(chunk);
       decoder.flush();
-      if (this.stats.messagesIn !== before) this.#lastMessageAt = now;
+      if (channel.stats.messagesIn !== before) channel.#lastMessageAt = now;
       return;
     }
     const outer = receiving;
-    receiving = this as unknown as Channel;
+    receiving = channel;
     // A flush already due at the next tick takes this chunk's sends along.
-    const due = this.#has(FLUSH_SCHEDULED);
+    const due = Channel.#has(channel, FLUSH_SCHEDULED);
     let decoded = false;
     try {
       decoder.push(chunk);
       decoded = true;
     } finally {
       receiving = outer;
-      if (this.stats.messagesIn !== before) this.#lastMessageAt = now;
+      if (channel.stats.messagesIn !== before) channel.#lastMessageAt = now;
       // Sends made while the chunk was decoded wait for its end; after a listener threw, for the tick.
-      if (this.#has(FLUSH_SCHEDULED) && !due) {
-        if (decoded) this.#flush();
-        else this.#scheduleFlush();
+      if (Channel.#has(channel, FLUSH_SCHEDULED) && !due) {
+        if (decoded) Channel.#flush(channel);
+        else Channel.#scheduleFlush(channel);
       }
     }
   }
@@ -350,9 +371,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    */
   protected endLink(reason: DisconnectReason = 'local-end', error?: ProjError): void {
     const link = this.#link;
-    if (link === undefined || this.#closing !== undefined) return;
-    this.#closing = error === undefined ? { reason } : { reason, error };
-    if (this.#queued()) this.#write(link);
+    if (link === undefined || Channel.#has(this, CLOSING)) return;
+    Channel.#setClosing(this, error === undefined ? { reason } : { reason, error });
+    if (Channel.#queued(this)) Channel.#write(this, link);
     link.end();
   }
 
@@ -361,13 +382,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const link = this.#link;
     if (link === undefined) return;
     // An abrupt close overrides a graceful one in progress (its reason is the more telling one).
-    if (this.#closing === undefined || this.#closing.reason === 'local-end') this.#closing = error === undefined ? { reason } : { reason, error };
+    const closing = this.#rare?.closing;
+    if (closing === undefined || closing.reason === 'local-end') Channel.#setClosing(this, error === undefined ? { reason } : { reason, error });
     link.destroy(error);
   }
 
   /** Pauses reading until a matching {@link Channel.releaseReading}; holds nest. */
   protected holdReading(): void {
-    if (this.#rareState().readHolds++ === 0) this.#link?.pause();
+    if (Channel.#rareState(this).readHolds++ === 0) this.#link?.pause();
   }
 
   /** Releases one {@link Channel.holdReading}. */
@@ -381,7 +403,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
 
   /** Reports queued messages that will never be sent, and empties the queue. */
   protected dropQueued(why: string): void {
-    if (!this.#queued()) return;
+    if (!Channel.#queued(this)) return;
     const { messages, bytes } = this.#queue!.clear();
     this.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} unsent message(s) dropped: ${why}`, { details: { connection: this.id, messages, bytes } }) });
   }
@@ -400,15 +422,15 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
 
   /** Ends async iteration and rejects `flushed()` waiters: the channel is closed for good. */
   protected finish(): void {
-    if (this.#has(FINISHED)) return;
-    this.#set(FINISHED, true);
+    if (Channel.#has(this, FINISHED)) return;
+    Channel.#set(this, FINISHED, true);
     const rare = this.#rare;
     if (rare !== undefined) {
       rare.heartbeat?.stop();
       for (const iterator of rare.iterators ?? []) iterator.finish();
       rare.iterators = undefined;
     }
-    this.#settleFlushWaiters();
+    Channel.#settleFlushWaiters(this);
   }
 
   /** Emits one of the shared channel events (subclasses narrow `Events`). */
@@ -416,82 +438,82 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     (this.emit as unknown as Emit).call(this, event, ...args);
   }
 
-  #receive(value: unknown): void {
-    this.stats.messagesIn++;
-    if (!this.onMessage(value)) return;
+  static #receive(channel: AnyChannel, value: unknown): void {
+    channel.stats.messagesIn++;
+    if (!channel.onMessage(value)) return;
     // One listener lookup, no rest-argument array: most server peers have no `message` listener
     // (the server's handler gets the message), and a client's usually has one (bench "tcp RTT").
-    (this.emitOne as unknown as EmitOne).call(this, 'message', value);
-    const iterators = this.#rare?.iterators;
+    (channel.emitOne as unknown as EmitOne).call(channel, 'message', value);
+    const iterators = channel.#rare?.iterators;
     if (iterators === undefined || iterators.size === 0) return;
     for (const iterator of iterators) {
       iterator.push(value);
-      if (iterator.backlog >= this.#config.readHighWaterMark && !this.#has(ITERATOR_HOLD)) {
-        this.#set(ITERATOR_HOLD, true);
-        this.holdReading();
+      if (iterator.backlog >= channel.#config.readHighWaterMark && !Channel.#has(channel, ITERATOR_HOLD)) {
+        Channel.#set(channel, ITERATOR_HOLD, true);
+        channel.holdReading();
       }
     }
   }
 
   // Methods, not arrow fields: callbacks are made per iterator, so a channel nobody iterates holds none.
-  #onIteratorPull(): void {
-    if (!this.#has(ITERATOR_HOLD)) return;
-    const low = this.#config.readHighWaterMark / 2;
-    for (const iterator of this.#rare?.iterators ?? []) if (iterator.backlog > low) return;
-    this.#set(ITERATOR_HOLD, false);
-    this.releaseReading();
+  static #onIteratorPull(channel: AnyChannel): void {
+    if (!Channel.#has(channel, ITERATOR_HOLD)) return;
+    const low = channel.#config.readHighWaterMark / 2;
+    for (const iterator of channel.#rare?.iterators ?? []) if (iterator.backlog > low) return;
+    Channel.#set(channel, ITERATOR_HOLD, false);
+    channel.releaseReading();
   }
 
-  #onIteratorReturn(iterator: MessageIterator): void {
-    this.#rare?.iterators?.delete(iterator);
-    this.#onIteratorPull();
+  static #onIteratorReturn(channel: AnyChannel, iterator: MessageIterator): void {
+    channel.#rare?.iterators?.delete(iterator);
+    Channel.#onIteratorPull(channel);
   }
 
-  #onMalformed(link: Link, error: ProjError): void {
-    this.stats.malformed++;
-    this.reportToOwner('malformed', error);
-    this.fire('malformed', error);
-    if (this.#config.closeOnMalformed && this.#link === link) this.destroyLink('malformed', error);
+  static #onMalformed(channel: AnyChannel, link: Link, error: ProjError): void {
+    channel.stats.malformed++;
+    channel.reportToOwner('malformed', error);
+    channel.fire('malformed', error);
+    if (channel.#config.closeOnMalformed && channel.#link === link) channel.destroyLink('malformed', error);
   }
 
   // The tick callback is shared and gets the channel as an argument: a bound `#flush` arrow was
   // one more closure per connection (bench "memory per idle connection").
-  #scheduleFlush(): void {
-    if (nextTick !== undefined) nextTick(Channel.#flushTick, this as unknown as Channel);
-    else queueMicrotask(() => this.#flush());
+  static #scheduleFlush(channel: AnyChannel): void {
+    if (nextTick !== undefined) nextTick(Channel.#flushTick, channel);
+    else queueMicrotask(() => Channel.#flush(channel));
   }
 
-  static #flushTick(channel: Channel): void {
-    channel.#flush();
+  static #flushTick(channel: AnyChannel): void {
+    Channel.#flush(channel);
   }
 
-  #flush(): void {
-    this.#set(FLUSH_SCHEDULED, false);
-    const link = this.#link;
-    if (link === undefined || this.#has(BLOCKED) || this.#closing !== undefined) return;
-    if (this.#queued()) this.#write(link);
-    if (!this.#has(BLOCKED) && this.#has(NEED_DRAIN)) {
-      this.#set(NEED_DRAIN, false);
-      this.fire('drain');
+  static #flush(channel: AnyChannel): void {
+    Channel.#set(channel, FLUSH_SCHEDULED, false);
+    const link = channel.#link;
+    if (link === undefined || Channel.#has(channel, BLOCKED | CLOSING)) return;
+    if (Channel.#queued(channel)) Channel.#write(channel, link);
+    if (!Channel.#has(channel, BLOCKED) && Channel.#has(channel, NEED_DRAIN)) {
+      Channel.#set(channel, NEED_DRAIN, false);
+      channel.fire('drain');
     }
-    if (this.#isFlushed()) this.#settleFlushWaiters();
+    if (Channel.#isFlushed(channel)) Channel.#settleFlushWaiters(channel);
   }
 
-  #write(link: Link): void {
-    const batch = this.#queue!.take();
-    this.stats.messagesOut += batch.messages;
-    this.stats.bytesOut += batch.bytes;
-    this.stats.writes++;
-    this.#rare?.heartbeat?.sent();
-    if (!link.write(batch.data, (this.#inflight ??= new Inflight()).track(batch))) this.#set(BLOCKED, true);
+  static #write(channel: AnyChannel, link: Link): void {
+    const batch = channel.#queue!.take();
+    channel.stats.messagesOut += batch.messages;
+    channel.stats.bytesOut += batch.bytes;
+    channel.stats.writes++;
+    channel.#rare?.heartbeat?.sent();
+    if (!link.write(batch.data, channel.#queue!.track(batch))) Channel.#set(channel, BLOCKED, true);
   }
 
   /** A blank line: every NDJSON reader skips it. Not sent when data is pending anyway. */
-  #ping(): void {
-    const link = this.#link;
-    if (link === undefined || this.#has(BLOCKED) || this.#closing !== undefined || this.#queued()) return;
-    this.stats.bytesOut += 1;
-    if (!link.write('\n')) this.#set(BLOCKED, true);
+  static #ping(channel: AnyChannel): void {
+    const link = channel.#link;
+    if (link === undefined || Channel.#has(channel, BLOCKED | CLOSING) || Channel.#queued(channel)) return;
+    channel.stats.bytesOut += 1;
+    if (!link.write('\n')) Channel.#set(channel, BLOCKED, true);
   }
 
   /**
@@ -499,50 +521,57 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * a client sends them on its next connection, a peer reports them as dropped. Bytes the
    * transport did accept before a reset may still be lost: TCP gives no delivery receipt.
    */
-  #recoverUnconfirmed(): void {
-    const unconfirmed = this.#inflight?.takeUnconfirmed();
+  static #recoverUnconfirmed(channel: AnyChannel): void {
+    const unconfirmed = channel.#queue?.takeUnconfirmed();
     if (unconfirmed === undefined || unconfirmed.length === 0) return;
     for (const batch of unconfirmed) {
-      this.stats.messagesOut -= batch.messages;
-      this.stats.bytesOut -= batch.bytes;
+      channel.stats.messagesOut -= batch.messages;
+      channel.stats.bytesOut -= batch.bytes;
     }
-    this.#queue!.requeue(unconfirmed);
+    channel.#queue!.requeue(unconfirmed);
   }
 
-  #isFlushed(): boolean {
-    return !this.#queued() && !this.#has(BLOCKED);
+  /** Records how this side is closing the current link, or (`undefined`) that it is not. */
+  static #setClosing(channel: AnyChannel, info: DisconnectInfo | undefined): void {
+    Channel.#set(channel, CLOSING, info !== undefined);
+    if (info !== undefined) Channel.#rareState(channel).closing = info;
+    else if (channel.#rare !== undefined) channel.#rare.closing = undefined;
+  }
+
+  static #isFlushed(channel: AnyChannel): boolean {
+    return !Channel.#queued(channel) && !Channel.#has(channel, BLOCKED);
   }
 
   /** Whether messages are queued. */
-  #queued(): boolean {
-    return this.#queue !== undefined && this.#queue.length > 0;
+  static #queued(channel: AnyChannel): boolean {
+    return channel.#queue !== undefined && channel.#queue.length > 0;
   }
 
-  #settleFlushWaiters(): void {
-    const rare = this.#rare;
+  static #settleFlushWaiters(channel: AnyChannel): void {
+    const rare = channel.#rare;
     const waiters = rare?.flushWaiters;
     if (rare === undefined || waiters === undefined || waiters.length === 0) return;
     rare.flushWaiters = undefined;
-    const ok = this.#isFlushed();
+    const ok = Channel.#isFlushed(channel);
     for (const waiter of waiters) {
       if (ok) waiter.resolve();
-      else waiter.reject(new ProjError(ErrorCode.CLOSED, `${this.id} closed with unsent messages`, { details: { connection: this.id } }));
+      else waiter.reject(new ProjError(ErrorCode.CLOSED, `${channel.id} closed with unsent messages`, { details: { connection: channel.id } }));
     }
   }
 
-  #onLinkClose(link: Link, decoder: NdjsonDecoder | undefined, info: LinkCloseInfo): void {
-    if (this.#link !== link) return;
+  static #onLinkClose(channel: AnyChannel, link: Link, decoder: NdjsonDecoder | undefined, info: LinkCloseInfo): void {
+    if (channel.#link !== link) return;
     // A graceful close ends the stream: a last line without its newline is still a line
     // (`printf '{"a":1}' | nc` must deliver it). After an abrupt close it is a fragment.
     if (info.graceful) decoder?.flush();
     else decoder?.reset();
-    this.#rare?.heartbeat?.stop();
-    this.#recoverUnconfirmed();
-    const closing = this.#closing;
-    this.#link = undefined;
-    this.#closing = undefined;
-    this.#set(BLOCKED, false);
-    this.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)), link);
+    channel.#rare?.heartbeat?.stop();
+    Channel.#recoverUnconfirmed(channel);
+    const closing = channel.#rare?.closing;
+    channel.#link = undefined;
+    Channel.#setClosing(channel, undefined);
+    Channel.#set(channel, BLOCKED, false);
+    channel.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)), link);
   }
 }
 

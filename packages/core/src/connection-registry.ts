@@ -6,7 +6,7 @@
 import { checkNumber } from './errors.js';
 import { encodeLine } from './ndjson-encoder.js';
 import type { DisconnectInfo, DisconnectReason } from './channel.js';
-import type { Peer } from './peer.js';
+import { peerKey, type Peer } from './peer.js';
 
 /** Options of a {@link ConnectionRegistry}. */
 export interface RegistryOptions {
@@ -38,8 +38,9 @@ export class ConnectionRegistry implements Iterable<Peer> {
   readonly maxConnections: number;
   readonly idleTimeout: number;
   readonly idleAction: 'end' | 'destroy';
-  #peers = new Map<string, Peer>();
-  #idleTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  // Keyed by the number in each peer's id (Peer.key), which a peer holds without making its id.
+  #peers = new Map<number, Peer>();
+  #idleTimers = new Map<number, ReturnType<typeof setTimeout>>();
   #emptyWaiters: Array<() => void> = [];
 
   constructor(options: RegistryOptions = {}) {
@@ -62,7 +63,9 @@ export class ConnectionRegistry implements Iterable<Peer> {
 
   /** The peer with this id, if it is connected. */
   get(id: string): Peer | undefined {
-    return this.#peers.get(id);
+    const key = peerKey(id);
+    const peer = key === undefined ? undefined : this.#peers.get(key);
+    return peer !== undefined && peer.id === id ? peer : undefined;
   }
 
   /** Live peers, in the order they connected. */
@@ -77,16 +80,17 @@ export class ConnectionRegistry implements Iterable<Peer> {
 
   /** @internal Adds an accepted peer; it leaves by itself when its connection ends. */
   add(peer: Peer): void {
-    this.#peers.set(peer.id, peer);
+    this.#peers.set(peer.key, peer);
     if (this.idleTimeout > 0) this.#armIdle(peer, this.idleTimeout);
   }
 
   /** @internal Removes a peer whose connection ended. */
   delete(peer: Peer): void {
-    if (!this.#peers.delete(peer.id)) return;
-    const timer = this.#idleTimers.get(peer.id);
+    const key = peer.key;
+    if (!this.#peers.delete(key)) return;
+    const timer = this.#idleTimers.get(key);
     if (timer !== undefined) clearTimeout(timer);
-    this.#idleTimers.delete(peer.id);
+    this.#idleTimers.delete(key);
     if (this.#peers.size === 0) {
       const waiters = this.#emptyWaiters;
       this.#emptyWaiters = [];
@@ -150,16 +154,16 @@ export class ConnectionRegistry implements Iterable<Peer> {
   // the remainder if data arrived meanwhile: no timer work per message.
   #armIdle(peer: Peer, delay: number): void {
     const timer = setTimeout(() => {
-      if (!this.#peers.has(peer.id)) return;
+      if (!this.#peers.has(peer.key)) return;
       const idleFor = Date.now() - peer.lastMessageAt;
       if (idleFor >= this.idleTimeout) {
-        this.#idleTimers.delete(peer.id);
+        this.#idleTimers.delete(peer.key);
         if (this.idleAction === 'end') void peer.end('idle-timeout');
         else void peer.destroy('idle-timeout');
       } else {
         this.#armIdle(peer, this.idleTimeout - idleFor);
       }
     }, delay);
-    this.#idleTimers.set(peer.id, timer);
+    this.#idleTimers.set(peer.key, timer);
   }
 }

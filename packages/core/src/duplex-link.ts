@@ -78,8 +78,9 @@ export class DuplexLink implements Link {
   readonly #stream: DuplexLike;
   readonly #options: DuplexLinkOptions;
   #handlers: LinkHandlers | undefined;
-  #error: ProjError | undefined;
-  #closedInfo: LinkCloseInfo | undefined;
+  // The stream's first error until it closes, then how it closed: one field for the two (8 B of
+  // each connection, bench "memory per idle connection"). An 'error' always comes before 'close'.
+  #end: ProjError | LinkCloseInfo | undefined;
 
   /**
    * @param stream The connected stream; the link listens for its `error` and `close` at once.
@@ -122,8 +123,9 @@ export class DuplexLink implements Link {
   attach(handlers: LinkHandlers): void {
     this.#handlers = handlers;
     // The stream may have closed between accept/connect and attach: report that now.
-    if (this.#closedInfo !== undefined) {
-      handlers.onClose(this.#closedInfo);
+    const end = this.#end;
+    if (end !== undefined && !(end instanceof ProjError)) {
+      handlers.onClose(end);
       return;
     }
     this.#stream.on('data', DuplexLink.#onData);
@@ -204,13 +206,14 @@ export class DuplexLink implements Link {
   static #onError(this: Carrier, error: Error): void {
     const link = this[kLink]!;
     // Kept and reported through onClose, which always follows an 'error' on a stream.
-    link.#error ??= wrapStreamError(error, link.remoteAddress);
+    link.#end ??= wrapStreamError(error, link.remoteAddress);
   }
 
   static #onClose(this: Carrier, hadError: boolean): void {
     const link = this[kLink]!;
-    const info: LinkCloseInfo = link.#error !== undefined ? { graceful: false, error: link.#error } : { graceful: !hadError };
-    link.#closedInfo = info;
+    const error = link.#end;
+    const info: LinkCloseInfo = error instanceof ProjError ? { graceful: false, error } : { graceful: !hadError };
+    link.#end = info;
     this.off('data', DuplexLink.#onData);
     this.off('drain', DuplexLink.#onDrain);
     link.#handlers?.onClose(info);

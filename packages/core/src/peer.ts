@@ -40,9 +40,16 @@ interface PeerExtras {
   origin: Origin | undefined;
 }
 
+/** The number in a peer's id (`tcp-42`: 42), or `undefined` when `id` has none. */
+export function peerKey(id: string): number | undefined {
+  const key = Number(id.slice(id.lastIndexOf('-') + 1));
+  return Number.isSafeInteger(key) && key > 0 ? key : undefined;
+}
+
 export class Peer extends Channel<PeerEvents> {
-  /** Unique id within the process, e.g. `tcp-42`. */
-  readonly id: string;
+  // The number of the id until the id is first read, then the id itself: most peers' ids are never
+  // read, and the string was ~32 B of each idle connection (bench "memory per idle connection").
+  #id: number | string;
   /** When the connection was accepted, as a {@link clockNow} offset. */
   readonly #connectedAt: number;
   // Metadata, the `closed` promise and what the link said of the remote end, made when first
@@ -50,15 +57,26 @@ export class Peer extends Channel<PeerEvents> {
   // link, and most are never asked for the rest (one field instead of seven per connection,
   // bench "memory per idle connection").
   #extras: PeerExtras | undefined;
-  readonly #hooks: PeerHooks;
 
   /** @internal Created by the server for each accepted link. */
   constructor(link: Link, hooks: PeerHooks, options: ChannelOptions) {
-    super(options);
-    this.id = `${link.transport}-${++peerSequence}`;
+    // The hooks are the same for every peer of a server: kept in the config the peers share.
+    super(options, hooks);
+    this.#id = ++peerSequence;
     this.#connectedAt = clockNow();
-    this.#hooks = hooks;
     this.attachLink(link);
+  }
+
+  /** Unique id within the process, e.g. `tcp-42`: the transport's name and a number. */
+  get id(): string {
+    const id = this.#id;
+    return typeof id === 'string' ? id : (this.#id = `${this.transport}-${id}`);
+  }
+
+  /** @internal The number in {@link Peer.id}, unique within the process: the registry's key. */
+  get key(): number {
+    const id = this.#id;
+    return typeof id === 'number' ? id : peerKey(id)!;
   }
 
   /** Transport name (`tcp`, `unix`, `ws`, `memory`). */
@@ -74,6 +92,10 @@ export class Peer extends Channel<PeerEvents> {
   /** What the transport learned while connecting (WebSocket upgrade `url`/`headers`, TLS peer certificate); `{}` for plain tcp/unix. */
   get handshake(): Readonly<Record<string, unknown>> {
     return Peer.#origin(this).handshake ?? NO_HANDSHAKE;
+  }
+
+  static #hooks(peer: Peer): PeerHooks {
+    return peer.owner as PeerHooks;
   }
 
   static #origin(peer: Peer): Origin {
@@ -155,13 +177,13 @@ export class Peer extends Channel<PeerEvents> {
   }
 
   protected override onMessage(value: unknown): boolean {
-    this.#hooks.onMessage(this, value);
+    Peer.#hooks(this).onMessage(this, value);
     return true;
   }
 
   protected override reportToOwner(event: 'dropped' | 'malformed', arg: DroppedInfo | ProjError): void {
-    if (event === 'dropped') this.#hooks.onDropped(this, arg as DroppedInfo);
-    else this.#hooks.onMalformed(this, arg as ProjError);
+    if (event === 'dropped') Peer.#hooks(this).onDropped(this, arg as DroppedInfo);
+    else Peer.#hooks(this).onMalformed(this, arg as ProjError);
   }
 
   protected override linkClosed(info: DisconnectInfo, link: Link): void {
@@ -171,7 +193,7 @@ export class Peer extends Channel<PeerEvents> {
     this.dropQueued(`connection closed (${info.reason})`);
     this.finish();
     this.fire('disconnect', info);
-    this.#hooks.onClose(this, info);
+    Peer.#hooks(this).onClose(this, info);
     extras.resolveClosed?.(info);
   }
 }

@@ -4,6 +4,7 @@
  * connected. Bounded in messages and in bytes; what happens at the bound is a stated policy.
  */
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
+import { Inflight } from './inflight.js';
 
 /** What `send()` does when the queue is full. */
 export type OverflowPolicy = 'reject' | 'drop-oldest';
@@ -98,6 +99,8 @@ export class SendQueue {
   readonly maxMessages: number;
   readonly maxBytes: number;
   readonly overflow: OverflowPolicy;
+  /** The batches taken and written but not yet confirmed by the link: made by the first {@link SendQueue.track}. */
+  #inflight: Inflight | undefined;
 
   /** @throws ProjError `PROJ_ERR_INVALID_OPTION` for an invalid limit (see {@link checkQueueLimits}). */
   constructor(limits: SendQueueLimits = {}) {
@@ -128,9 +131,10 @@ export class SendQueue {
 
   /**
    * Queues one encoded line. Under `reject`, throws `PROJ_ERR_QUEUE_FULL` when it does not fit;
-   * under `drop-oldest`, discards from the front and returns what it discarded.
+   * under `drop-oldest`, discards from the front and returns what it discarded. `owner`'s id
+   * goes into the error's details, read only then (a peer makes its id when first asked).
    */
-  push(line: string, connection?: string): DroppedInfo | undefined {
+  push(line: string, owner?: { readonly id: string }): DroppedInfo | undefined {
     if (this.#messages + 1 <= this.maxMessages && this.#bytes + 3 * (this.#units + line.length) <= this.maxBytes) {
       // Fits even at 3 bytes per UTF-16 unit: no need to know its exact size yet.
       // Only the line: #sizes and #counts stop short of the unmeasured single lines at the end
@@ -147,7 +151,7 @@ export class SendQueue {
       this.#append(line, size, 1);
       return undefined;
     }
-    const limits = { maxQueueMessages: this.maxMessages, maxQueueBytes: this.maxBytes, queuedMessages: this.#messages, queuedBytes: this.#bytes, connection };
+    const limits = { maxQueueMessages: this.maxMessages, maxQueueBytes: this.maxBytes, queuedMessages: this.#messages, queuedBytes: this.#bytes, connection: owner?.id };
     if (this.overflow === 'reject' || size > this.maxBytes) {
       throw new ProjError(ErrorCode.QUEUE_FULL, `send queue full (${this.#messages} messages, ${this.#bytes} bytes queued)`, { details: limits });
     }
@@ -196,6 +200,20 @@ export class SendQueue {
     const batch = { data, bytes, messages: this.#messages };
     this.#reset();
     return batch;
+  }
+
+  /**
+   * Tracks a batch from take() that is about to be written (see {@link Inflight}); returns the
+   * callback to hand to `Link.write`. The queue keeps it so that a channel holds one field for
+   * both, and none before its first send (bench "memory per idle connection").
+   */
+  track(batch: Batch): (error?: Error | null) => void {
+    return (this.#inflight ??= new Inflight()).track(batch);
+  }
+
+  /** The tracked batches the link never confirmed, oldest first, for {@link SendQueue.requeue}; tracking starts afresh for the next link. */
+  takeUnconfirmed(): Batch[] {
+    return this.#inflight?.takeUnconfirmed() ?? [];
   }
 
   /** Empties the queue, returning what was in it. */
