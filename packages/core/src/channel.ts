@@ -326,7 +326,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const before = channel.stats.messagesIn;
     const decoder = (binding.decoder ??= new NdjsonDecoder({
       maxLineBytes: channel.#config.maxLineBytes,
-      connection: channel.id,
+      // The channel itself: its id is read only for an error (a peer makes its id when first asked).
+      connection: channel,
       onValue: (value) => Channel.#receive(channel, value),
       onError: (error) => Channel.#onMalformed(channel, link, error),
     }));

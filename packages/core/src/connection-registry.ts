@@ -61,8 +61,9 @@ export class ConnectionRegistry implements Iterable<Peer> {
     return this.#peers.size >= this.maxConnections;
   }
 
-  /** The peer with this id, if it is connected. */
+  /** The peer with this id, if it is connected; `undefined` for anything else, a non-string included (an id from a peer's message may be anything). */
   get(id: string): Peer | undefined {
+    if (typeof id !== 'string') return undefined;
     const key = peerKey(id);
     const peer = key === undefined ? undefined : this.#peers.get(key);
     return peer !== undefined && peer.id === id ? peer : undefined;

@@ -86,4 +86,18 @@ describe('DuplexLink', () => {
       expect(stream.listenerCount('data')).toBe(0);
     }
   });
+
+  it('attaches normally to a stream that has errored but not yet closed, and reports the error at the close', async () => {
+    const stream = new PassThrough();
+    const link = new DuplexLink(stream, 'peer-9', TEST_LINK);
+    const first = errno('ECONNRESET');
+    stream.emit('error', first);
+    const handlers = recording();
+    link.attach(handlers);
+    expect(handlers.closes).toEqual([]);
+    expect(stream.listenerCount('data')).toBe(1);
+    stream.destroy();
+    await closed(stream);
+    expect(handlers.closes).toEqual([{ graceful: false, error: expect.objectContaining({ code: ErrorCode.CONNECTION_RESET, cause: first }) }]);
+  });
 });

@@ -630,6 +630,32 @@ describe('NdjsonDecoder', () => {
       expect(() => recorder({ maxLineBytes })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));
     });
 
+    it.each([42, null, {}])('rejects connection %j, which is neither a string nor an object with an id', (connection) => {
+      expect(() => recorder({ connection: connection as string })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION, details: expect.objectContaining({ option: 'connection' }) }));
+    });
+
+    it('reads the id of a connection given as an object only when it reports an error, each time', () => {
+      let reads = 0;
+      let id = 'first';
+      const connection = {
+        get id(): string {
+          reads++;
+          return id;
+        },
+      };
+      const { decoder, errors } = recorder({ connection, maxLineBytes: 8 });
+      decoder.push(bytes('1\n"two"\n'));
+      expect(reads).toBe(0);
+      decoder.push(bytes('{x\n'));
+      id = 'second';
+      decoder.push(bytes('"123456789"\n'));
+      expect(reads).toBe(2);
+      expect(errors.map((e) => [e.code, e.details.connection])).toEqual([
+        [ErrorCode.MALFORMED_LINE, 'first'],
+        [ErrorCode.LINE_TOO_LONG, 'second'],
+      ]);
+    });
+
     it('rejects missing callbacks', () => {
       const noop = () => undefined;
       expect(() => new NdjsonDecoder({ onError: noop } as unknown as NdjsonDecoderOptions)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTION }));

@@ -49,8 +49,11 @@ export interface NdjsonDecoderOptions {
    * stop decoding the current chunk (e.g. to close the connection on the first error).
    */
   onError: (error: ProjError) => void;
-  /** Connection id put into error details. @default undefined */
-  connection?: string;
+  /**
+   * Connection id put into error details: a string, or an object whose `id` is read only when an
+   * error is reported (a peer makes its id when first asked). @default undefined
+   */
+  connection?: string | { readonly id: string };
 }
 
 /** Work counters of a {@link NdjsonDecoder}, for observability and for linearity tests. */
@@ -92,7 +95,7 @@ export class NdjsonDecoder {
   readonly #unitsAlwaysFit: number;
   readonly #onValue: (value: unknown) => void;
   readonly #onError: (error: ProjError) => void;
-  readonly #connection: string | undefined;
+  readonly #connection: string | { readonly id: string } | undefined;
 
   /** The line the last chunk ended in, without its newline yet. It counts `stats.bytesCopied`. */
   readonly #partial: PartialLine;
@@ -114,7 +117,10 @@ export class NdjsonDecoder {
     if (!Number.isInteger(max)) invalid('maxLineBytes', 'must be an integer', max);
     if (typeof options.onValue !== 'function') invalid('onValue', 'must be a function', options.onValue);
     if (typeof options.onError !== 'function') invalid('onError', 'must be a function', options.onError);
-    if (options.connection !== undefined && typeof options.connection !== 'string') invalid('connection', 'must be a string', options.connection);
+    const connection = options.connection;
+    if (connection !== undefined && typeof connection !== 'string' && (typeof connection !== 'object' || connection === null || !('id' in connection))) {
+      invalid('connection', 'must be a string or an object with an id', connection);
+    }
     this.#maxLineBytes = max;
     this.#unitsAlwaysFit = Math.floor(max / 3);
     this.#onValue = options.onValue;
@@ -339,18 +345,23 @@ export class NdjsonDecoder {
     onValue(value);
   }
 
+  #connectionId(): string | undefined {
+    const connection = this.#connection;
+    return typeof connection === 'object' ? connection.id : connection;
+  }
+
   /** Only reached when JSON.parse threw, so blank-line detection costs nothing on the hot path. */
   #notJson(line: string, lineNo: number, cause: unknown): void {
     if (isBlank(line)) return;
     this.#errors++;
     const onError = this.#onError;
-    onError(malformedLine(line, lineNo, this.#connection, cause));
+    onError(malformedLine(line, lineNo, this.#connectionId(), cause));
   }
 
   #lineTooLong(lineNo: number): void {
     this.#errors++;
     const onError = this.#onError;
-    onError(lineTooLong(lineNo, this.#maxLineBytes, this.#connection));
+    onError(lineTooLong(lineNo, this.#maxLineBytes, this.#connectionId()));
   }
 
   #endPartialBytes(chunk: Uint8Array, nl: number): void {

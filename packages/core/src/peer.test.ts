@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { inspect } from 'node:util';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { until } from '@proj/testing';
 import { connect, type Client } from './client.js';
 import type { ProjError } from './errors.js';
 import { memory } from './memory-transport.js';
-import type { Peer } from './peer.js';
+import { Peer } from './peer.js';
 import type { Transport } from './transport.js';
 import { serve, type Server } from './server.js';
 import type { DroppedInfo } from './send-queue.js';
@@ -43,23 +44,35 @@ describe('Peer ids', () => {
     for (const other of [`memory-0${n}`, `tcp-${n}`, `${n}`, `memory-${n}.0`, 'memory-', 'memory', '', `memory-${n + 1000}`]) {
       expect(server.peers.get(other)).toBeUndefined();
     }
+    // An id taken from a peer's message may be anything.
+    for (const other of [n, undefined, null, {}, [id]]) expect(server.peers.get(other as string)).toBeUndefined();
+    expect(JSON.stringify(first)).toBe(`{"id":"${id}"}`);
+    expect(inspect(first)).toBe(`Peer { id: '${id}', remoteAddress: 'memory:a', state: 'open' }`);
     await clients[0]!.end();
     await first.closed;
     expect(server.peers.get(id)).toBeUndefined();
     expect(server.peers.get(second.id)).toBe(second);
   });
 
-  it('can first be read after the connection has ended', async () => {
-    const t = memory();
-    const server = await serve(t, () => {});
-    open.push(server);
-    const gone: string[] = [];
-    server.on('disconnect', (peer) => gone.push(peer.id));
-    const { clients, peers } = await connected(server, t, 1);
-    await clients[0]!.end();
-    await peers[0]!.closed;
-    expect(gone).toEqual([expect.stringMatching(/^memory-[1-9]\d*$/)]);
-    expect(peers[0]!.id).toBe(gone[0]);
+  it('are not made while a peer talks, and can first be read after the connection has ended', async () => {
+    const reads = vi.spyOn(Peer.prototype, 'id', 'get');
+    try {
+      const t = memory();
+      const server = await serve(t, (message, peer) => peer.send(message));
+      open.push(server);
+      const { clients, peers } = await connected(server, t, 1);
+      const replies: unknown[] = [];
+      clients[0]!.on('message', (m) => replies.push(m));
+      clients[0]!.send({ n: 1 });
+      await until(() => replies.length === 1);
+      await clients[0]!.end();
+      await peers[0]!.closed;
+      expect(reads).not.toHaveBeenCalled();
+      expect(peers[0]!.id).toMatch(/^memory-[1-9]\d*$/);
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('are in the details of a full send queue’s error, under both overflow policies', async () => {
@@ -128,8 +141,11 @@ describe('Peers of servers sharing one options object', () => {
   });
 });
 
-/** `inner`, with what the server side does to each accepted link written to `log`, and ends that take a while. */
-function spying(inner: Transport, log: string[]): Transport {
+/**
+ * `inner`, with what the server side does to each accepted link written to `log`. As a socket's
+ * FIN does, an end completes later: after a timer, or (`held`) when `release()` is called.
+ */
+function spying(inner: Transport, log: string[], ends: { held: boolean; pending: Array<() => void> } = { held: false, pending: [] }): Transport {
   return {
     name: inner.name,
     dial: (signal) => inner.dial(signal),
@@ -137,8 +153,11 @@ function spying(inner: Transport, log: string[]): Transport {
       inner.listen((link) => {
         const [write, end] = [link.write.bind(link), link.end.bind(link)];
         link.write = (chunk, callback) => (log.push(`write ${String(chunk).trim()}`), write(chunk, callback));
-        // As a socket's FIN does, the end completes later (here: after the tick's flush).
-        link.end = () => (log.push('end'), void setTimeout(end, 0));
+        link.end = () => {
+          log.push('end');
+          if (ends.held) ends.pending.push(end);
+          else setTimeout(end, 0);
+        };
         onLink(link);
       }),
   };
@@ -163,5 +182,26 @@ describe('A peer that is ending', () => {
     expect(log).toEqual(['write "before"', 'end']);
     expect(received).toEqual(['before']);
     expect(dropped.map((d) => d.messages)).toEqual([1]);
+  });
+
+  it('sends no heartbeat while its end is pending', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const t = memory();
+      const log: string[] = [];
+      const ends = { held: true, pending: [] as Array<() => void> };
+      const server = await serve(spying(t, log, ends), () => {}, { heartbeatInterval: 1000 });
+      open.push(server);
+      const { peers } = await connected(server, t, 1);
+      vi.advanceTimersByTime(2500);
+      expect(log).toEqual(['write ', 'write ']); // two heartbeats (blank lines) while open
+      const ending = peers[0]!.end();
+      vi.advanceTimersByTime(5000);
+      expect(log).toEqual(['write ', 'write ', 'end']);
+      for (const end of ends.pending.splice(0)) end();
+      expect(await ending).toEqual({ reason: 'local-end' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

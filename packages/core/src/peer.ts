@@ -73,6 +73,16 @@ export class Peer extends Channel<PeerEvents> {
     return typeof id === 'string' ? id : (this.#id = `${this.transport}-${id}`);
   }
 
+  /** `JSON.stringify(peer)` gives `{"id":"tcp-42"}`, as it did when the id was a field. */
+  toJSON(): { id: string } {
+    return { id: this.id };
+  }
+
+  /** How `console.log()` and `util.inspect()` show a peer: its id, address and state. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Peer { id: '${this.id}', remoteAddress: '${this.remoteAddress}', state: '${this.state}' }`;
+  }
+
   /** @internal The number in {@link Peer.id}, unique within the process: the registry's key. */
   get key(): number {
     const id = this.#id;

@@ -59,6 +59,24 @@ describe('SendQueue', () => {
     expect(queue.take()).toEqual({ data: accented(4) + ascii(3), bytes: 10, messages: 2 });
   });
 
+  it('tracks the batches it hands out until the link confirms them, and gives back the rest for requeue', () => {
+    const queue = new SendQueue();
+    expect(queue.takeUnconfirmed()).toEqual([]);
+    queue.push('a\n');
+    const a = queue.take();
+    const written = queue.track(a);
+    queue.push('b\n');
+    const b = queue.take();
+    expect(queue.track(b)).toBe(written); // one callback for every write to a link
+    written(); // the oldest, a, is confirmed
+    queue.push('c\n');
+    const unconfirmed = queue.takeUnconfirmed();
+    expect(unconfirmed).toEqual([b]);
+    queue.requeue(unconfirmed);
+    expect(queue.take()).toEqual({ data: 'b\nc\n', bytes: 4, messages: 2 });
+    expect(queue.takeUnconfirmed()).toEqual([]); // tracking started afresh
+  });
+
   it('keeps every line, in order and exact, when measuring joins the lines it measured (reject)', () => {
     const queue = new SendQueue();
     queue.push(accented(4)); // 7
