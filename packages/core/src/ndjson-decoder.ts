@@ -51,7 +51,9 @@ export interface NdjsonDecoderOptions {
   onError: (error: ProjError) => void;
   /**
    * Connection id put into error details: a string, or an object whose `id` is read only when an
-   * error is reported (a peer makes its id when first asked). @default undefined
+   * error is reported (a peer makes its id when first asked). An `id` getter that throws does what
+   * a throwing `onError` does: the exception leaves `push()` and the rest of that chunk is dropped.
+   * @default undefined
    */
   connection?: string | { readonly id: string };
 }
