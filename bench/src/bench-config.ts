@@ -1,9 +1,9 @@
 /**
- * Sizes of every benchmark in the two modes: quick (the default, ~100 s on 2 cores: ~60 s of
- * transport, a quarter of the run spent starting a tsx child process per side of each of its 27
- * jobs, and ~20 s of memory) and full (a few minutes, the one RESULTS.md comes from). Every load
- * loop is bounded by these numbers and by a deadline, so a stuck contender fails its measurement
- * instead of hanging the run.
+ * Sizes of every benchmark in the two modes: quick (the default, 60-65 s on 2 cores: ~40 s of
+ * transport in 2 rounds, ~16 s of it starting a tsx child process per side of each of its 18
+ * jobs, and ~9 s of memory at the default heap only; with 3 rounds and both heaps it took ~90 s)
+ * and full (~8 min, the one RESULTS.md comes from). Every load loop is bounded by these numbers
+ * and by a deadline, so a stuck contender fails its measurement instead of hanging the run.
  */
 
 export interface BenchConfig {
@@ -16,8 +16,11 @@ export interface BenchConfig {
    * trip's path, which ends within ~3,000 of them (see `transport-bench.ts`).
    */
   transport: { messages: number; window: number; requests: number; rounds: number; warmupMessages: number; warmupRequests: number; jobTimeoutMs: number };
-  /** Idle connections held by one server process. */
-  memory: { connections: number; rounds: number; openConcurrency: number };
+  /**
+   * Idle connections held by one server process. `heapModes`: the V8 heaps each server runs with
+   * (see `memory-bench.ts`); `default` is the one the target is judged on, `pinned` explains it.
+   */
+  memory: { connections: number; rounds: number; openConcurrency: number; heapModes: ReadonlyArray<'default' | 'pinned'> };
   /** Server restarts: outage lengths in ms, each run `repeat` times (in a seeded shuffled order). */
   reconnect: { outagesMs: number[]; repeat: number; settleMs: number; reconnectTimeoutMs: number };
 }
@@ -25,8 +28,8 @@ export interface BenchConfig {
 export const QUICK: BenchConfig = {
   mode: 'quick',
   framing: { corpusBytes: 3 * 1024 * 1024, rounds: 5, warmup: 1, chunkSizes: [64 * 1024, 1024] },
-  transport: { messages: 60_000, window: 2_000, requests: 4_000, rounds: 3, warmupMessages: 20_000, warmupRequests: 5_000, jobTimeoutMs: 60_000 },
-  memory: { connections: 2_000, rounds: 1, openConcurrency: 200 },
+  transport: { messages: 60_000, window: 2_000, requests: 4_000, rounds: 2, warmupMessages: 20_000, warmupRequests: 5_000, jobTimeoutMs: 60_000 },
+  memory: { connections: 2_000, rounds: 1, openConcurrency: 200, heapModes: ['default'] },
   reconnect: { outagesMs: [100, 400, 1500], repeat: 1, settleMs: 150, reconnectTimeoutMs: 15_000 },
 };
 
@@ -34,6 +37,6 @@ export const FULL: BenchConfig = {
   mode: 'full',
   framing: { corpusBytes: 8 * 1024 * 1024, rounds: 11, warmup: 2, chunkSizes: [64 * 1024, 1024] },
   transport: { messages: 200_000, window: 2_000, requests: 20_000, rounds: 7, warmupMessages: 50_000, warmupRequests: 5_000, jobTimeoutMs: 120_000 },
-  memory: { connections: 5_000, rounds: 3, openConcurrency: 200 },
+  memory: { connections: 5_000, rounds: 3, openConcurrency: 200, heapModes: ['default', 'pinned'] },
   reconnect: { outagesMs: [50, 100, 250, 500, 1000, 2000], repeat: 10, settleMs: 200, reconnectTimeoutMs: 15_000 },
 };

@@ -6,7 +6,8 @@
  * One-time costs (JIT code, lazily loaded modules, first-use pools) would be divided by N: a
  * warm-up of connections opened and closed precedes the baseline.
  *
- * Each server runs twice per round. `default V8 heap` is the issue's definition. But V8's young
+ * Each server runs once per round in each heap mode of `config.memory.heapModes` (both in the full
+ * run, the default heap only in the quick one). `default V8 heap` is the issue's definition. But V8's young
  * generation grows with the allocation rate of the accept burst (8 → 32 MiB reserved here) and its
  * touched pages stay resident after a full GC: that adds 2–6 KiB per connection at random (measured).
  * `young gen pinned` fixes the semi-spaces at 1 MiB, so RSS deltas are old space and native
@@ -43,7 +44,7 @@ export const HEAP_MODES = {
   default: { label: 'default V8 heap', flags: [] as string[] },
   pinned: { label: 'young gen pinned to 1 MiB', flags: ['--min-semi-space-size=1', '--max-semi-space-size=1'] },
 } as const;
-type HeapMode = keyof typeof HEAP_MODES;
+type HeapMode = BenchConfig['memory']['heapModes'][number];
 const WARMUP_CONNECTIONS = 200;
 
 /** Descriptors a process holding `connections` sockets needs, with room for stdio, the listener and node's own. */
@@ -90,7 +91,7 @@ async function measureOnce(kind: MemoryKind, mode: HeapMode, config: BenchConfig
 }
 
 export async function memoryBench(config: BenchConfig, log: (line: string) => void): Promise<Comparison[]> {
-  const modes = Object.keys(HEAP_MODES) as HeapMode[];
+  const modes = config.memory.heapModes;
   const samples = await interleave(
     modes.flatMap((mode) => MEMORY_KINDS.map((kind) => ({ id: `${kind} ${mode}`, run: () => measureOnce(kind, mode, config) }))),
     { rounds: config.memory.rounds, warmup: 0, onRound: (round) => log(`memory: round ${round}/${config.memory.rounds} done`) },
