@@ -6,7 +6,7 @@
  * One-time costs (JIT code, lazily loaded modules, first-use pools) would be divided by N: a
  * warm-up of connections opened and closed precedes the baseline.
  *
- * Each server runs once per round in each heap mode of `config.memory.heapModes` (both in the full
+ * Each server runs once per round in each variant of `config.memory.variants` (all three in the full
  * run, the default heap only in the quick one). `default V8 heap` is the issue's definition. But V8's young
  * generation grows with the allocation rate of the accept burst (8 → 32 MiB reserved here) and its
  * touched pages stay resident after a full GC: that adds 2–6 KiB per connection at random (measured).
@@ -16,6 +16,10 @@
  * and, at the default heap, how much of the RSS per connection is young-generation pages made
  * resident while the connections were opened (`physical_space_size` of `new_space`): most of that
  * noise. How many get touched follows what the server allocates while accepting, not what it keeps.
+ *
+ * `talked` (full run only, not a target) measures connections that each sent one NDJSON line and
+ * got the server's reply before going idle: what a server's connections hold once they have been
+ * used (a decoder, a send queue, counters), which connections that never spoke do not show.
  */
 import type { BenchConfig } from './bench-config.js';
 import { BenchChild } from './child-process.js';
@@ -39,12 +43,13 @@ const NAMES: Record<MemoryKind, string> = {
   'proj-ws': '@proj ws (serve + registry)',
 };
 
-/** How the server's V8 heap is configured (see the file comment). */
+/** How the server's V8 heap is configured, and whether each connection talks before it idles (see the file comment). */
 export const HEAP_MODES = {
-  default: { label: 'default V8 heap', flags: [] as string[] },
-  pinned: { label: 'young gen pinned to 1 MiB', flags: ['--min-semi-space-size=1', '--max-semi-space-size=1'] },
+  default: { label: 'idle connections, default V8 heap', flags: [] as string[], talk: false },
+  pinned: { label: 'idle connections, young gen pinned to 1 MiB', flags: ['--min-semi-space-size=1', '--max-semi-space-size=1'], talk: false },
+  talked: { label: 'connections idle after one message each way, default V8 heap', flags: [] as string[], talk: true },
 } as const;
-type HeapMode = BenchConfig['memory']['heapModes'][number];
+type HeapMode = BenchConfig['memory']['variants'][number];
 const WARMUP_CONNECTIONS = 200;
 
 /** Descriptors a process holding `connections` sockets needs, with room for stdio, the listener and node's own. */
@@ -66,7 +71,7 @@ async function measureOnce(kind: MemoryKind, mode: HeapMode, config: BenchConfig
     client = await BenchChild.start(`memory ${kind} client`, new URL('./memory-client.ts', import.meta.url), { openFiles: filesFor(n) });
     const protocol = kind.endsWith('ws') ? 'ws' : 'tcp';
     const open = (connections: number): Promise<unknown> =>
-      client!.request({ op: 'open', protocol, port, connections, concurrency: config.memory.openConcurrency, timeoutMs: 120_000 }, 125_000);
+      client!.request({ op: 'open', protocol, port, connections, concurrency: config.memory.openConcurrency, talk: HEAP_MODES[mode].talk, timeoutMs: 120_000 }, 125_000);
     const held = (connections: number): Promise<unknown> => server.request({ op: 'await', connections, timeoutMs: 30_000 }, 35_000);
     await open(WARMUP_CONNECTIONS);
     await held(WARMUP_CONNECTIONS);
@@ -91,7 +96,7 @@ async function measureOnce(kind: MemoryKind, mode: HeapMode, config: BenchConfig
 }
 
 export async function memoryBench(config: BenchConfig, log: (line: string) => void): Promise<Comparison[]> {
-  const modes = config.memory.heapModes;
+  const modes = config.memory.variants;
   const samples = await interleave(
     modes.flatMap((mode) => MEMORY_KINDS.map((kind) => ({ id: `${kind} ${mode}`, run: () => measureOnce(kind, mode, config) }))),
     { rounds: config.memory.rounds, warmup: 0, onRound: (round) => log(`memory: round ${round}/${config.memory.rounds} done`) },
@@ -103,7 +108,7 @@ export async function memoryBench(config: BenchConfig, log: (line: string) => vo
   ];
   const results: Comparison[] = [];
   for (const mode of modes) {
-    const label = `${config.memory.connections} idle connections, ${HEAP_MODES[mode].label}`;
+    const label = `${config.memory.connections} ${HEAP_MODES[mode].label}`;
     for (const [kind, ref, row] of pairs) {
       const own = samples.get(`${kind} ${mode}`)!;
       const base = samples.get(`${ref} ${mode}`)!;
@@ -111,7 +116,7 @@ export async function memoryBench(config: BenchConfig, log: (line: string) => vo
       results.push(compare({ ...common, metric: 'RSS per connection' }, own.map((s) => s.rss), base.map((s) => s.rss)));
       // Pinned, the young generation is resident whole before and after: nothing to compare. A
       // reference that touched no new pages (or gave some back) has no ratio: the row is left out.
-      if (mode === 'default') {
+      if (mode !== 'pinned') {
         const pages = base.map((s) => s.youngResident);
         if (pages.every((kib) => kib > 0)) results.push(compare({ ...common, metric: 'of RSS: empty young-generation pages' }, own.map((s) => s.youngResident), pages));
         else log(`memory ${row}: young-generation pages not compared, ${NAMES[ref]} had ${pages.map((kib) => kib.toFixed(2)).join(', ')} KiB per connection`);

@@ -7,11 +7,15 @@ import net from 'node:net';
 import { WebSocket } from 'ws';
 import { serveParent } from './child-ipc.js';
 
-type Request = { op: 'open'; protocol: 'tcp' | 'ws'; port: number; connections: number; concurrency: number; timeoutMs: number } | { op: 'closeAll' };
+/** `talk`: each connection sends one message and waits for the server's reply before it counts as open (then idles). */
+type Request = { op: 'open'; protocol: 'tcp' | 'ws'; port: number; connections: number; concurrency: number; talk?: boolean; timeoutMs: number } | { op: 'closeAll' };
+
+/** The message a talking connection sends: one small NDJSON line, as the transport benchmark's. */
+const HELLO = '{"type":"tick","good":1234,"seq":0}';
 
 const held: (net.Socket | WebSocket)[] = [];
 
-function openOne(protocol: 'tcp' | 'ws', port: number): Promise<void> {
+function openOne(protocol: 'tcp' | 'ws', port: number, talk: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     if (protocol === 'tcp') {
       const socket = net.connect({ host: '127.0.0.1', port });
@@ -20,7 +24,9 @@ function openOne(protocol: 'tcp' | 'ws', port: number): Promise<void> {
         socket.off('error', reject);
         socket.on('error', () => {}); // the server process is stopped first at the end of a round
         held.push(socket);
-        resolve();
+        if (!talk) return resolve();
+        socket.once('data', () => resolve()); // the reply (one line, one read on loopback)
+        socket.write(`${HELLO}\n`);
       });
     } else {
       const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
@@ -29,7 +35,9 @@ function openOne(protocol: 'tcp' | 'ws', port: number): Promise<void> {
         socket.off('error', reject);
         socket.on('error', () => {});
         held.push(socket);
-        resolve();
+        if (!talk) return resolve();
+        socket.once('message', () => resolve());
+        socket.send(HELLO);
       });
     }
   });
@@ -43,7 +51,7 @@ async function open(request: Extract<Request, { op: 'open' }>): Promise<number> 
     while (next < request.connections) {
       if (Date.now() > deadline) throw new Error(`opened only ${held.length} of ${request.connections} connections in ${request.timeoutMs} ms`);
       next++;
-      await openOne(request.protocol, request.port);
+      await openOne(request.protocol, request.port, request.talk === true);
     }
   };
   await Promise.all(Array.from({ length: request.concurrency }, worker));

@@ -77,8 +77,9 @@ export const METHODOLOGY = `## How these numbers are made
   stayed once). What accepting one connection allocates, garbage included, by stack:
   \`node --import tsx bench/src/heap-census.ts proj-tcp --alloc\`.
   *young gen pinned to 1 MiB*
-  (\`--min/max-semi-space-size=1\`) shows what connections retain. Targets are judged on the
-  first. What one connection keeps alive, object type by object type:
+  (\`--min/max-semi-space-size=1\`) shows what connections retain. *connections idle after one
+  message each way* (default heap) shows what they retain once used: each sent one line and got
+  the reply before going idle. Targets are judged on the first. What one connection keeps alive, object type by object type:
   \`node --expose-gc --import tsx bench/src/heap-census.ts proj-tcp\` (or \`raw-net\`, \`bare-ws\`, \`proj-ws\`).
 - **Reconnect.** An @proj client (defaults) and a bare reconnect-core client (fibonacci from
   50 ms, 10 s cap), in a process started for this section, reconnect to one TCP server process that is

@@ -93,7 +93,7 @@ function reconnectTable(result: ReconnectResult): string[] {
  */
 export function quickCaveat(config: BenchConfig): string {
   const restarts = config.reconnect.outagesMs.length * config.reconnect.repeat;
-  return `Quick run: ${config.transport.rounds} rounds per transport contender, ${config.memory.rounds} for memory (${config.memory.heapModes.join(' and ')} heap${config.memory.heapModes.length > 1 ? 's' : ''}) and ${restarts} reconnect restarts (a p90 of ${restarts} is about their slowest), so these verdicts can flip from run to run; the full run (\`-- --full\`) is the record.`;
+  return `Quick run: ${config.transport.rounds} rounds per transport contender, ${config.memory.rounds} for memory (${config.memory.variants.join(', ')}) and ${restarts} reconnect restarts (a p90 of ${restarts} is about their slowest), so these verdicts can flip from run to run; the full run (\`-- --full\`) is the record.`;
 }
 
 export function renderMarkdown(report: BenchReport): string {

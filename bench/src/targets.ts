@@ -92,8 +92,8 @@ export function evaluateTargets(results: readonly Comparison[], reconnect: Recon
   // checks: a yardstick is quoted, never judged, so their limits go unused there.
   withYardstick(add('ws pipelined', 'bare ws, one message per frame', '≥ 2× with RTT ≤ 1.05×', wsRow('@proj ws')), 'floor', wsRow(CONTENDER_NAMES['raw-ws']));
   add('memory per idle connection', 'raw net (tcp); bare ws (ws)', 'tcp ≤ 1.3× raw net; ws ≤ 1.1× bare ws (RSS)', [
-    { section: 'memory', case: ['tcp,', 'default V8 heap'], contender: '@proj tcp (serve + registry)', metric: 'RSS per connection', max: 1.3, label: 'tcp' },
-    { section: 'memory', case: ['WebSocket,', 'default V8 heap'], contender: '@proj ws (serve + registry)', metric: 'RSS per connection', max: 1.1, label: 'ws' },
+    { section: 'memory', case: ['tcp,', 'idle connections, default V8 heap'], contender: '@proj tcp (serve + registry)', metric: 'RSS per connection', max: 1.3, label: 'tcp' },
+    { section: 'memory', case: ['WebSocket,', 'idle connections, default V8 heap'], contender: '@proj ws (serve + registry)', metric: 'RSS per connection', max: 1.1, label: 'ws' },
   ]);
   targets.push(reconnectTarget(reconnect));
   return targets;
