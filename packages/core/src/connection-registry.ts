@@ -154,17 +154,18 @@ export class ConnectionRegistry implements Iterable<Peer> {
   // Idle detection arms one timer per peer for the full timeout and, when it fires, re-arms for
   // the remainder if data arrived meanwhile: no timer work per message.
   #armIdle(peer: Peer, delay: number): void {
+    const key = peer.key;
     const timer = setTimeout(() => {
-      if (!this.#peers.has(peer.key)) return;
+      if (!this.#peers.has(key)) return;
       const idleFor = Date.now() - peer.lastMessageAt;
       if (idleFor >= this.idleTimeout) {
-        this.#idleTimers.delete(peer.key);
+        this.#idleTimers.delete(key);
         if (this.idleAction === 'end') void peer.end('idle-timeout');
         else void peer.destroy('idle-timeout');
       } else {
         this.#armIdle(peer, this.idleTimeout - idleFor);
       }
     }, delay);
-    this.#idleTimers.set(peer.key, timer);
+    this.#idleTimers.set(key, timer);
   }
 }

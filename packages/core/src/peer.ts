@@ -78,7 +78,7 @@ export class Peer extends Channel<PeerEvents> {
     return { id: this.id };
   }
 
-  /** How `console.log()` and `util.inspect()` show a peer: its id, address and state. */
+  /** How Node's `util.inspect()`, and so a logged peer, shows it: its id, address and state. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `Peer { id: '${this.id}', remoteAddress: '${this.remoteAddress}', state: '${this.state}' }`;
   }
