@@ -37,11 +37,14 @@ export interface DisconnectInfo {
 export interface ChannelStats {
   /** Messages decoded from the peer. */
   messagesIn: number;
-  /** Messages handed to the transport. */
+  /**
+   * Messages handed to the transport. When a link closes, those of its writes the transport never
+   * confirmed are taken back out before `disconnect` (a client sends them again; a peer reports them dropped).
+   */
   messagesOut: number;
   /** Bytes received (for text frames: UTF-16 code units). */
   bytesIn: number;
-  /** Bytes handed to the transport. */
+  /** Bytes handed to the transport, less those of unconfirmed writes, as `messagesOut`. */
   bytesOut: number;
   /** Malformed or oversize lines received. */
   malformed: number;

@@ -1,7 +1,8 @@
 /**
  * The channel: what a server-side peer and a client share. It binds a link to NDJSON framing,
  * coalesces sends into one write per tick (on a byte stream, the replies to an incoming chunk:
- * one write once it is decoded), applies backpressure in both directions, keeps
+ * one write once it is decoded; a tick that queues a third of `highWaterMark` or more writes
+ * each such part as it fills), applies backpressure in both directions, keeps
  * counters, and (opt-in) watches liveness. Subclasses decide what a closed link means (a peer is
  * gone; a client reconnects).
  */
@@ -77,6 +78,12 @@ function configOf(options: ChannelOptions, owner: object | undefined): ChannelCo
   configs.set(key, config);
   return config;
 }
+
+/**
+ * Fewest queued bytes written before the end of their chunk or tick (see `sendLine`): a small
+ * `highWaterMark` still coalesces this much into one write.
+ */
+const EARLY_WRITE_BYTES = 8192;
 
 // Bits of `Channel.#flags`.
 /** A flush is due at the next tick, or at the end of the chunk being decoded. */
@@ -220,6 +227,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * and nothing is queued. Writes are coalesced: every `send()` in one tick becomes one write;
    * on a byte stream (tcp, unix) the sends made while an incoming chunk is handled (the replies
    * to it) go out together as soon as it is decoded, so a tick writes once per chunk it read.
+   * Sends that may queue `highWaterMark` bytes (a third of it in UTF-16 units, and 8 KiB at
+   * least) are written as soon as they do, so that the other end starts on them.
    * Returns `false` when the queue is above `highWaterMark` or the transport is applying
    * backpressure: wait for the `drain` event (or `await flushed()`) before sending more.
    * Throws `PROJ_ERR_QUEUE_FULL` when the queue is full under the `reject` policy, and
@@ -262,7 +271,18 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       // server would: no trip through the tick queue per chunk (bench "tcp RTT").
       if (receiving !== this) Channel.#scheduleFlush(this);
     }
-    if (Channel.#has(this, BLOCKED) || queue.atLeast(this.#config.highWaterMark)) {
+    const highWaterMark = this.#config.highWaterMark;
+    const link = this.#link;
+    if (queue.mayReach(highWaterMark) && queue.surelyReaches(EARLY_WRITE_BYTES) && link !== undefined && !Channel.#has(this, BLOCKED | CLOSING)) {
+      // Where the queue may hold highWaterMark bytes (a third of it in UTF-16 units), it is
+      // written now, without waiting for the end of the chunk or tick: the other end starts on
+      // these lines while this one makes the rest, and the lines are not copied once more to be
+      // measured (bench "tcp pipelined": ~1,000 replies per chunk, written in two parts, went from
+      // 0.83-0.88x to 1.04-1.24x raw net's throughput). The queue is then empty, so `send()`
+      // still answers exactly whether highWaterMark bytes are queued.
+      Channel.#write(this, link);
+    }
+    if (Channel.#has(this, BLOCKED) || queue.atLeast(highWaterMark)) {
       Channel.#set(this, NEED_DRAIN, true);
       return false;
     }

@@ -30,6 +30,18 @@ describe('SendQueue', () => {
     expect(queue.atLeast(100)).toBe(true);
   });
 
+  it('bounds the queued bytes without measuring: surelyReaches() below, mayReach() above', () => {
+    const queue = new SendQueue();
+    queue.push(accented(50)); // 99 bytes, 50 units
+    queue.push('😀\n'); // 5 bytes, 3 units
+    // 104 bytes lie in [53, 159] units-based bounds.
+    expect([queue.surelyReaches(53), queue.surelyReaches(54)]).toEqual([true, false]);
+    expect([queue.mayReach(159), queue.mayReach(160)]).toEqual([true, false]);
+    expect(queue.atLeast(104)).toBe(true); // measures
+    // Measured bytes count exactly in both bounds from then on.
+    expect([queue.surelyReaches(104), queue.surelyReaches(105), queue.mayReach(104), queue.mayReach(105)]).toEqual([true, false, true, false]);
+  });
+
   it('rejects at maxQueueBytes counting multi-byte characters exactly', () => {
     const queue = new SendQueue({ maxQueueBytes: 100 });
     queue.push(accented(40)); // 79 bytes

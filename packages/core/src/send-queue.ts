@@ -121,10 +121,20 @@ export class SendQueue {
     return this.#bytes;
   }
 
+  /** Whether `threshold` bytes may be queued: the upper bound, without measuring. */
+  mayReach(threshold: number): boolean {
+    return this.#bytes + 3 * this.#units >= threshold;
+  }
+
+  /** Whether `threshold` bytes are surely queued: the lower bound (exact for ASCII), without measuring. */
+  surelyReaches(threshold: number): boolean {
+    return this.#bytes + this.#units >= threshold;
+  }
+
   /** Whether at least `threshold` bytes are queued; measures only when the bounds cannot tell. */
   atLeast(threshold: number): boolean {
-    if (this.#bytes + this.#units >= threshold) return true;
-    if (this.#bytes + 3 * this.#units < threshold) return false;
+    if (this.surelyReaches(threshold)) return true;
+    if (!this.mayReach(threshold)) return false;
     this.#measure();
     return this.#bytes >= threshold;
   }

@@ -8,7 +8,11 @@ interface Scripted {
   writes: string[];
 }
 
-function scriptedLink(): Scripted {
+/**
+ * `accepts(n)` is what the n-th write (from 0) returns: `false` is backpressure, until the test
+ * calls `onDrain`. `holdEnd` keeps the link open after `end()`, as a socket flushing its FIN does.
+ */
+function scriptedLink(accepts: (n: number) => boolean = () => true, holdEnd = false): Scripted {
   let handlers: LinkHandlers | undefined;
   const writes: string[] = [];
   const link: Link = {
@@ -19,9 +23,9 @@ function scriptedLink(): Scripted {
     write(chunk, callback) {
       writes.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
       callback?.();
-      return true;
+      return accepts(writes.length - 1);
     },
-    end: () => handlers?.onClose({ graceful: true }),
+    end: () => (holdEnd ? undefined : handlers?.onClose({ graceful: true })),
     destroy: () => handlers?.onClose({ graceful: false }),
     pause: () => {},
     resume: () => {},
@@ -89,5 +93,96 @@ describe('replies to an incoming chunk', () => {
     // Nothing is left stuck: later chunks are answered as before.
     scripted.handlers().onData(Buffer.from('{"n":4}\n'));
     expect(scripted.writes).toEqual(['{"echo":{"n":1}}\n{"echo":{"n":2}}\n', '{"echo":{"n":4}}\n']);
+  });
+});
+
+describe('replies that fill a third of highWaterMark', () => {
+  const pad = 'x'.repeat(1000);
+  const reply = (n: number): string => `${JSON.stringify({ pad, n })}\n`;
+  const chunkOf = (count: number): Buffer => Buffer.from(Array.from({ length: count }, (_, n) => `{"n":${n}}\n`).join(''));
+
+  /** How many replies each write carries, when a part is written once it holds `part` UTF-16 units. */
+  function parts(count: number, part: number): number[] {
+    const out: number[] = [];
+    let units = 0;
+    let lines = 0;
+    for (let n = 0; n < count; n++) {
+      units += reply(n).length;
+      lines++;
+      if (units >= part) {
+        out.push(lines);
+        units = lines = 0;
+      }
+    }
+    if (lines > 0) out.push(lines);
+    return out;
+  }
+
+  /** How many lines each write carries (the writes' text is checked whole, once, by `allReplies`). */
+  const shape = (writes: string[]): number[] => writes.map((w) => w.split('\n').length - 1);
+  const allReplies = (from: number, to: number): string => Array.from({ length: to - from }, (_, i) => reply(from + i)).join('');
+
+  it('are written as each part fills, while the chunk is still being handled, and send() stays true', async () => {
+    const scripted = scriptedLink();
+    const results: boolean[] = [];
+    const writesSeen: number[] = [];
+    server = await serve(serving(scripted), (message, peer) => {
+      results.push(peer.send({ pad, n: (message as { n: number }).n }));
+      writesSeen.push(scripted.writes.length);
+    });
+    scripted.handlers().onData(chunkOf(50));
+    // 64 KiB may be reached at 21,846 units (3 bytes each): ~22 replies of 1,019 units a part.
+    const expected = parts(50, Math.ceil(65536 / 3));
+    expect(expected).toEqual([22, 22, 6]);
+    expect(shape(scripted.writes)).toEqual(expected);
+    expect(scripted.writes.join('') === allReplies(0, 50)).toBe(true);
+    // The first part left while the handler was at the chunk's 22nd message, the second at its 44th.
+    expect(writesSeen.indexOf(1)).toBe(21);
+    expect(writesSeen.indexOf(2)).toBe(43);
+    expect(results.every((r) => r)).toBe(true);
+    const [peer] = server.peers.list();
+    expect(peer!.stats.writes).toBe(3);
+    expect(peer!.stats.messagesOut).toBe(50);
+  });
+
+  it('are not written early while the link applies backpressure: they wait for drain', async () => {
+    const scripted = scriptedLink((n) => n !== 0);
+    const results: boolean[] = [];
+    server = await serve(serving(scripted), (message, peer) => void results.push(peer.send({ pad, n: (message as { n: number }).n })));
+    const [peer] = server.peers.list();
+    let drains = 0;
+    peer!.on('drain', () => drains++);
+    scripted.handlers().onData(chunkOf(50));
+    expect(shape(scripted.writes)).toEqual([22]);
+    // The write of the first part was refused: from the send that made it on, every send answers false.
+    expect(results.slice(0, 21).every((r) => r)).toBe(true);
+    expect(results.slice(21).some((r) => r)).toBe(false);
+    expect(peer!.queuedMessages).toBe(28);
+    scripted.handlers().onDrain();
+    expect(shape(scripted.writes)).toEqual([22, 28]);
+    expect(scripted.writes.join('') === allReplies(0, 50)).toBe(true);
+    expect(drains).toBe(1);
+  });
+
+  it('are written in parts of 8 KiB at least under a small highWaterMark', async () => {
+    const scripted = scriptedLink();
+    const results: boolean[] = [];
+    server = await serve(serving(scripted), (message, peer) => void results.push(peer.send({ pad, n: (message as { n: number }).n })), { highWaterMark: 1024 });
+    scripted.handlers().onData(chunkOf(20));
+    expect(parts(20, 8192)).toEqual([9, 9, 2]);
+    expect(shape(scripted.writes)).toEqual([9, 9, 2]);
+    expect(scripted.writes.join('') === allReplies(0, 20)).toBe(true);
+    // true only while the queue holds less than 1,024 bytes: a part just left, or one reply is queued.
+    expect(results.map((r, i) => (r ? i : -1)).filter((i) => i >= 0)).toEqual([0, 8, 9, 17, 18]);
+  });
+
+  it('are not written once the peer is ending: what is sent after end() stays queued', async () => {
+    const scripted = scriptedLink(() => true, true);
+    server = await serve(serving(scripted), () => {});
+    const [peer] = server.peers.list();
+    peer!.end();
+    for (let n = 0; n < 30; n++) peer!.send({ pad, n });
+    expect(scripted.writes).toEqual([]);
+    expect(peer!.queuedMessages).toBe(30);
   });
 });
