@@ -33,6 +33,12 @@ const nextTick: ((fn: (channel: AnyChannel) => void, channel: AnyChannel) => voi
 
 /** The channel whose incoming chunk is being decoded: its sends go out when the chunk is done. */
 let receiving: AnyChannel | undefined;
+/**
+ * Chunks being decoded, any channel's, nested: a write made now to a link without
+ * `asyncDelivery` waits for the chunk's end or the tick, since a synchronous in-process pair
+ * could hand the other end's answer back into a decoder still in the middle of its chunk.
+ */
+let decoding = 0;
 
 /** {@link ChannelOptions} resolved and validated. */
 interface ChannelConfig {
@@ -228,7 +234,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * on a byte stream (tcp, unix) the sends made while an incoming chunk is handled (the replies
    * to it) go out together as soon as it is decoded, so a tick writes once per chunk it read.
    * Sends that may queue `highWaterMark` bytes (a third of it in UTF-16 units, and 8 KiB at
-   * least) are written as soon as they do, so that the other end starts on them.
+   * least) are written as soon as they do, so that the other end starts on them; on a link
+   * without `asyncDelivery`, only outside the handling of a received chunk.
    * Returns `false` when the queue is above `highWaterMark` or the transport is applying
    * backpressure: wait for the `drain` event (or `await flushed()`) before sending more.
    * Throws `PROJ_ERR_QUEUE_FULL` when the queue is full under the `reject` policy, and
@@ -273,13 +280,19 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     }
     const highWaterMark = this.#config.highWaterMark;
     const link = this.#link;
-    if (queue.mayReach(highWaterMark) && queue.surelyReaches(EARLY_WRITE_BYTES) && link !== undefined && !Channel.#has(this, BLOCKED | CLOSING)) {
+    if (
+      queue.mayReach(highWaterMark) &&
+      queue.surelyReaches(EARLY_WRITE_BYTES) &&
+      link !== undefined &&
+      !Channel.#has(this, BLOCKED | CLOSING) &&
+      (link.asyncDelivery === true || decoding === 0)
+    ) {
       // Where the queue may hold highWaterMark bytes (a third of it in UTF-16 units), it is
       // written now, without waiting for the end of the chunk or tick: the other end starts on
       // these lines while this one makes the rest, and the lines are not copied once more to be
       // measured (bench "tcp pipelined": ~1,000 replies per chunk, written in two parts, went from
-      // 0.83-0.88x to 1.04-1.24x raw net's throughput). The queue is then empty, so `send()`
-      // still answers exactly whether highWaterMark bytes are queued.
+      // 0.83-0.88x to 1.03x raw net's throughput). The queue is then empty, so `send()` still
+      // answers exactly whether highWaterMark bytes are queued.
       Channel.#write(this, link);
     }
     if (Channel.#has(this, BLOCKED) || queue.atLeast(highWaterMark)) {
@@ -354,13 +367,19 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (link.messageFramed === true) {
       // A frame, of the several one read may carry (WebSocket: a browser sends one message per
       // frame): the replies wait for the tick, to leave as one frame for all of them.
-      decoder.push(chunk);
-      decoder.flush();
+      decoding++;
+      try {
+        decoder.push(chunk);
+        decoder.flush();
+      } finally {
+        decoding--;
+      }
       if (channel.stats.messagesIn !== before) channel.#lastMessageAt = now;
       return;
     }
     const outer = receiving;
     receiving = channel;
+    decoding++;
     // A flush already due at the next tick takes this chunk's sends along.
     const due = Channel.#has(channel, FLUSH_SCHEDULED);
     let decoded = false;
@@ -369,6 +388,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       decoded = true;
     } finally {
       receiving = outer;
+      decoding--;
       if (channel.stats.messagesIn !== before) channel.#lastMessageAt = now;
       // Sends made while the chunk was decoded wait for its end; after a listener threw, for the tick.
       if (Channel.#has(channel, FLUSH_SCHEDULED) && !due) {

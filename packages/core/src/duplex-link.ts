@@ -54,6 +54,8 @@ export interface DuplexLinkOptions {
    * @default false
    */
   readonly syncWrites?: boolean;
+  /** The stream never delivers a write to the other end before `write()` returns (a socket): `Link.asyncDelivery`. @default false */
+  readonly asyncDelivery?: boolean;
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
@@ -114,6 +116,11 @@ export class DuplexLink implements Link {
   /** What the handshake established, from the options; `undefined` when there was none. */
   get handshake(): Readonly<Record<string, unknown>> | undefined {
     return this.#options.handshake;
+  }
+
+  /** From the options: whether writes reach the other end only on a later turn (a socket). */
+  get asyncDelivery(): boolean {
+    return this.#options.asyncDelivery === true;
   }
 
   get bufferedAmount(): number {

@@ -40,6 +40,11 @@ class MemoryLink implements Link {
   }
 
   /** Bytes this side wrote that the other side has not consumed yet. */
+  /** Delivery is always on a later microtask. */
+  get asyncDelivery(): true {
+    return true;
+  }
+
   get bufferedAmount(): number {
     return this.peer.#inboxBytes;
   }

@@ -45,6 +45,15 @@ export interface Link {
    */
   readonly messageFramed?: boolean;
   /**
+   * `true` when what `write()` hands over never reaches the other end's handlers before `write()`
+   * returns: sockets, WebSockets and core's memory transport deliver on a later turn of the event
+   * loop. Core may then write while it is still handling a received chunk (sends that may fill
+   * `highWaterMark` leave at once). Leave it unset for a synchronous in-process pair: the other
+   * end's answer, handed back inside `write()`, would re-enter a decoder in the middle of that
+   * chunk, so core writes only once the chunk is decoded. @default false
+   */
+  readonly asyncDelivery?: boolean;
+  /**
    * What the transport learned while establishing the link, for a server's `authenticate` hook:
    * WebSocket `{ url, headers }` of the upgrade request; TLS `{ authorized, authorizationError,
    * peerCertificate }`. Plain TCP and unix links have none. Fixed for the link's life, like

@@ -8,21 +8,42 @@ interface Scripted {
   writes: string[];
 }
 
-/**
- * `accepts(n)` is what the n-th write (from 0) returns: `false` is backpressure, until the test
- * calls `onDrain`. `holdEnd` keeps the link open after `end()`, as a socket flushing its FIN does.
- */
-function scriptedLink(accepts: (n: number) => boolean = () => true, holdEnd = false): Scripted {
+interface ScriptOptions {
+  /** What the n-th write (from 0) returns: `false` is backpressure, until the test calls `onDrain`. */
+  accepts?: (n: number) => boolean;
+  /** Keeps the link open after `end()`, as a socket flushing its FIN does. */
+  holdEnd?: boolean;
+  /** `Link.asyncDelivery`: the scripted other end answers nothing inside `write()` unless `answer` is set. */
+  asyncDelivery?: boolean;
+  /** A line the other end answers each write with, synchronously, inside `write()` (an in-process pair). */
+  answer?: (n: number) => string;
+  /** `Link.messageFramed`. */
+  messageFramed?: boolean;
+}
+
+function scriptedLink({ accepts = () => true, holdEnd = false, asyncDelivery = true, answer, messageFramed = false }: ScriptOptions = {}): Scripted {
   let handlers: LinkHandlers | undefined;
   const writes: string[] = [];
+  let answering = false;
   const link: Link = {
     transport: 'scripted',
     remoteAddress: 'scripted-peer',
     bufferedAmount: 0,
+    asyncDelivery,
+    messageFramed,
     attach: (h) => void (handlers = h),
     write(chunk, callback) {
       writes.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
       callback?.();
+      if (answer !== undefined && !answering) {
+        // Not while it answers: a Node stream queues a write made during another.
+        answering = true;
+        try {
+          handlers!.onData(Buffer.from(answer(writes.length - 1)));
+        } finally {
+          answering = false;
+        }
+      }
       return accepts(writes.length - 1);
     },
     end: () => (holdEnd ? undefined : handlers?.onClose({ graceful: true })),
@@ -146,7 +167,7 @@ describe('replies that fill a third of highWaterMark', () => {
   });
 
   it('are not written early while the link applies backpressure: they wait for drain', async () => {
-    const scripted = scriptedLink((n) => n !== 0);
+    const scripted = scriptedLink({ accepts: (n) => n !== 0 });
     const results: boolean[] = [];
     server = await serve(serving(scripted), (message, peer) => void results.push(peer.send({ pad, n: (message as { n: number }).n })));
     const [peer] = server.peers.list();
@@ -177,12 +198,54 @@ describe('replies that fill a third of highWaterMark', () => {
   });
 
   it('are not written once the peer is ending: what is sent after end() stays queued', async () => {
-    const scripted = scriptedLink(() => true, true);
+    const scripted = scriptedLink({ holdEnd: true });
     server = await serve(serving(scripted), () => {});
     const [peer] = server.peers.list();
     peer!.end();
     for (let n = 0; n < 30; n++) peer!.send({ pad, n });
     expect(scripted.writes).toEqual([]);
     expect(peer!.queuedMessages).toBe(30);
+  });
+
+  it('wait for the end of the chunk on a link without asyncDelivery, whose other end may answer inside write()', async () => {
+    // An in-process pair: each write is answered with an ack, handed back inside write().
+    const scripted = scriptedLink({ asyncDelivery: false, answer: (n) => `{"ack":${n}}\n` });
+    const seen: unknown[] = [];
+    server = await serve(serving(scripted), (message, peer) => {
+      seen.push(message);
+      const n = (message as { n?: number }).n;
+      if (n !== undefined) for (let i = 0; i < 15; i++) peer.send({ pad, n: 15 * n + i });
+    });
+    scripted.handlers().onData(chunkOf(3));
+    // The chunk's three messages first, then the answer to its one write: nothing in between.
+    expect(seen).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }, { ack: 0 }]);
+    expect(shape(scripted.writes)).toEqual([45]);
+    expect(scripted.writes.join('') === allReplies(0, 45)).toBe(true);
+  });
+
+  it('wait for the tick on a message-framed link without asyncDelivery, whose other end may answer inside write()', async () => {
+    const scripted = scriptedLink({ asyncDelivery: false, messageFramed: true, answer: (n) => `{"ack":${n}}` });
+    const seen: unknown[] = [];
+    server = await serve(serving(scripted), (message, peer) => {
+      seen.push(message);
+      const n = (message as { n?: number }).n;
+      if (n !== undefined) for (let i = 0; i < 15; i++) peer.send({ pad, n: 15 * n + i });
+    });
+    scripted.handlers().onData(chunkOf(3)); // one frame of three lines
+    expect(seen).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }, { ack: 0 }]);
+    expect(shape(scripted.writes)).toEqual([45]);
+  });
+
+  it('are written in parts on a link without asyncDelivery when sent outside a received chunk', async () => {
+    const scripted = scriptedLink({ asyncDelivery: false });
+    server = await serve(serving(scripted), () => {});
+    const [peer] = server.peers.list();
+    for (let n = 0; n < 50; n++) peer!.send({ pad, n });
+    expect(shape(scripted.writes)).toEqual([22, 22]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(shape(scripted.writes)).toEqual([22, 22, 6]);
+    expect(scripted.writes.join('') === allReplies(0, 50)).toBe(true);
   });
 });

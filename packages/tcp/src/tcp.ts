@@ -53,7 +53,7 @@ function resetLinkStream(stream: unknown): void {
 }
 
 /** Options of every plain TCP link: one object, not one per connection. */
-const TCP_LINK: DuplexLinkOptions = Object.freeze({ transport: 'tcp', abort: resetLinkStream, syncWrites: true });
+const TCP_LINK: DuplexLinkOptions = Object.freeze({ transport: 'tcp', abort: resetLinkStream, syncWrites: true, asyncDelivery: true });
 
 /** A link on a connected TCP socket; `destroy()` sends an RST. */
 function socketLink(socket: net.Socket): Link {
@@ -69,6 +69,7 @@ function tlsLink(socket: tls.TLSSocket, tcpSocket: net.Socket | undefined): Link
   // Options of its own: the handshake and the socket to reset are this link's.
   return new DuplexLink(socket, socketAddress(socket), {
     transport: 'tls',
+    asyncDelivery: true,
     handshake: tlsHandshake(socket),
     abort: () => {
       if (tcpSocket !== undefined && !tcpSocket.destroyed) reset(tcpSocket);

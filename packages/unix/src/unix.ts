@@ -88,7 +88,7 @@ async function removeStale(path: string, timeout: number, inUse: Error): Promise
 }
 
 /** Options of every unix socket link: one object, not one per connection. */
-const UNIX_LINK: DuplexLinkOptions = Object.freeze({ transport: 'unix', syncWrites: true });
+const UNIX_LINK: DuplexLinkOptions = Object.freeze({ transport: 'unix', syncWrites: true, asyncDelivery: true });
 
 /** Creates a unix-domain-socket transport. Throws `PROJ_ERR_INVALID_OPTION` for a bad option or a path too long for the platform. */
 export function unix(options: UnixOptions): Transport {

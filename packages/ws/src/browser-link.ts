@@ -28,6 +28,7 @@ const utf8 = new TextDecoder();
 export class BrowserLink implements Link {
   readonly transport = 'ws';
   readonly messageFramed = true;
+  readonly asyncDelivery = true;
   readonly remoteAddress: string;
   readonly #socket: StandardWebSocket;
   readonly #highWaterMark: number;

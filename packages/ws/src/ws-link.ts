@@ -127,6 +127,10 @@ export class WsLink implements Link, HeartbeatOwner {
     return true;
   }
 
+  get asyncDelivery(): true {
+    return true;
+  }
+
   get bufferedAmount(): number {
     return this.#socket.bufferedAmount;
   }
