@@ -38,7 +38,15 @@ export const METHODOLOGY = `## How these numbers are made
   API. The WebSocket row's *floor* is bare \`ws\` carrying NDJSON with nothing a library adds: lines
   split by hand, the replies to one frame sent as one frame, as are a client's first sends. It is
   the least @proj ws's framing costs, so the row separates the cost of batching lines into frames
-  from what @proj adds. *Pipelined*: \`window\` messages in flight until all replies are back.
+  from what @proj adds. The references write the replies to a received chunk once the whole chunk
+  is handled; @proj writes them as soon as they may fill its \`highWaterMark\` (21,846 UTF-16
+  units at the default 64 KiB: about 570 small replies of a ~1,000-message chunk), so the other
+  process starts on them while this one makes the rest, and its pipelined throughput can exceed
+  the reference's while it spends more CPU per message. Full runs therefore add *raw net writing
+  in parts*: the reference's code writing at the same point, as a contender of the tcp row and as
+  the reference of a row of its own (*tcp, against raw net writing in parts*), which compares
+  @proj with a hand-written server that writes when it does.
+  *Pipelined*: \`window\` messages in flight until all replies are back.
   *CPU per message*: user + system time of both processes over the pipelined load, divided by
   messages — steadier than wall time when other work shares the machine. *RTT*: sequential request →
   reply, percentiles of every round trip, measured after 5,000 unmeasured ones. A round trip runs

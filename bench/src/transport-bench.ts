@@ -7,6 +7,8 @@
  * the same code measured 0.73–0.98× of raw net from run to run with IQRs that did not overlap.
  * References (1.00): raw net for the tcp rows, raw unix for the unix row, bare ws for the WebSocket
  * row, which also carries its floor (`contenders/raw-ws.ts`: the same framing as @proj ws, by hand).
+ * Full runs add raw net writing in parts as @proj does (`contenders/raw-stream.ts`), as a contender
+ * of the tcp row and as the reference of a row of its own.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +17,7 @@ import type { BenchConfig } from './bench-config.js';
 import { BenchChild } from './child-process.js';
 import { compare, type Comparison } from './comparison.js';
 import type { Endpoint } from './contenders/contender.js';
-import { CONTENDER_IDS, CONTENDER_NAMES, usesUnixSocket, type ContenderId } from './contenders/index.js';
+import { CONTENDER_IDS, CONTENDER_NAMES, CONTEXT_CONTENDERS, usesUnixSocket, type ContenderId } from './contenders/index.js';
 import { interleave } from './interleave.js';
 import type { PipelinedResult, RttResult } from './transport-jobs.js';
 
@@ -40,7 +42,9 @@ interface RoundSample {
 
 /** Which contenders each row compares, against which reference. */
 const ROWS: { case: string; reference: ContenderId; contenders: ContenderId[] }[] = [
-  { case: 'tcp loopback', reference: 'raw-net', contenders: ['proj-tcp', 'proj-ws', 'bare-ws', 'socket-io', 'ndjson-net'] },
+  { case: 'tcp loopback', reference: 'raw-net', contenders: ['proj-tcp', 'proj-ws', 'bare-ws', 'socket-io', 'ndjson-net', 'raw-net-parts'] },
+  // Not a target: @proj against raw net writing when it does, which tells what its per-message work costs.
+  { case: 'tcp, against raw net writing in parts', reference: 'raw-net-parts', contenders: ['proj-tcp'] },
   { case: 'unix socket', reference: 'raw-unix', contenders: ['proj-unix'] },
   { case: 'WebSocket', reference: 'bare-ws', contenders: ['proj-ws', 'socket-io', 'raw-ws'] },
 ];
@@ -106,7 +110,7 @@ async function measure(pair: Pair, c: BenchConfig['transport']): Promise<RoundSa
  */
 export async function transportBench(config: BenchConfig, log: (line: string) => void, only: readonly ContenderId[] = CONTENDER_IDS): Promise<Comparison[]> {
   const c = config.transport;
-  const ids = CONTENDER_IDS.filter((x) => only.includes(x));
+  const ids = CONTENDER_IDS.filter((x) => only.includes(x) && (c.context || !CONTEXT_CONTENDERS.includes(x)));
   log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair and each after a warm-up of its kind`);
   const samples = await interleave(
     ids.map((id) => ({

@@ -45,14 +45,25 @@ export function netTarget(endpoint: Endpoint): { path: string } | { host: string
 
 /**
  * The client of a contender that batches by hand (the raw references, the ws floor): `send()`
- * appends a line, `flush()` hands all of them to `write` at once.
+ * appends a line, `flush()` hands all of them to `write` at once, and so does a `send()` that
+ * makes the batch `partUnits` UTF-16 units long or longer.
  */
-export function batchingClient(write: (text: string) => void, close: () => Promise<void>): BenchClient {
+export function batchingClient(write: (text: string) => void, close: () => Promise<void>, partUnits = Infinity): BenchClient {
   let out = '';
+  // The references' send() has no length check at all, so that they do not pay for the variant.
+  const send =
+    partUnits === Infinity
+      ? (message: unknown): void => {
+          out += JSON.stringify(message) + '\n';
+        }
+      : (message: unknown): void => {
+          out += JSON.stringify(message) + '\n';
+          if (out.length < partUnits) return;
+          write(out);
+          out = '';
+        };
   return {
-    send(message: unknown): void {
-      out += JSON.stringify(message) + '\n';
-    },
+    send,
     flush(): void {
       if (out === '') return;
       write(out);

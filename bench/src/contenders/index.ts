@@ -4,8 +4,11 @@
  */
 import type { Contender } from './contender.js';
 
-export const CONTENDER_IDS = ['raw-net', 'proj-tcp', 'bare-ws', 'socket-io', 'ndjson-net', 'raw-unix', 'proj-unix', 'proj-ws', 'raw-ws'] as const;
+export const CONTENDER_IDS = ['raw-net', 'proj-tcp', 'bare-ws', 'socket-io', 'ndjson-net', 'raw-unix', 'proj-unix', 'proj-ws', 'raw-ws', 'raw-net-parts'] as const;
 export type ContenderId = (typeof CONTENDER_IDS)[number];
+
+/** Contenders that qualify a row without being judged: full runs only (`BenchConfig.transport.context`). */
+export const CONTEXT_CONTENDERS: readonly ContenderId[] = ['raw-net-parts'];
 
 /** Report names. */
 export const CONTENDER_NAMES: Record<ContenderId, string> = {
@@ -18,6 +21,7 @@ export const CONTENDER_NAMES: Record<ContenderId, string> = {
   'proj-unix': '@proj unix',
   'proj-ws': '@proj ws',
   'raw-ws': 'floor: ws, hand splitter, batched frames',
+  'raw-net-parts': 'raw net writing in parts of 21,846 units, as @proj does',
 };
 
 /** Whether the contender runs on a unix socket path rather than a loopback port. */
@@ -48,5 +52,7 @@ export async function loadContender(id: ContenderId): Promise<Contender> {
       return (await import('./ndjson-net.js')).ndjsonNet;
     case 'raw-ws':
       return (await import('./raw-ws.js')).rawWs;
+    case 'raw-net-parts':
+      return (await import('./raw-stream.js')).rawStreamInParts;
   }
 }

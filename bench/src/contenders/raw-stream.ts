@@ -2,6 +2,11 @@
  * The reference (1.00) of the transport rows: raw `net` over TCP or a unix socket, a minimal
  * hand splitter, and batched writes — every reply produced by one received chunk goes out in a
  * single `write()`. Nagle off on TCP, as anyone tuning for latency would set it.
+ *
+ * `rawStreamInParts` is the same code writing as @proj does at its default `highWaterMark`: a
+ * batch is written as soon as it holds {@link PART_UNITS} UTF-16 units, so the other process
+ * starts on it while this one makes the rest. Not a reference: it tells how much of @proj's
+ * pipelined throughput comes from when it writes rather than from what each message costs.
  */
 import net from 'node:net';
 import { LineSplitter } from '../line-splitter.js';
@@ -25,48 +30,67 @@ function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void
   });
 }
 
-export const rawStream: Contender = {
-  async startServer(endpoint: Endpoint): Promise<EchoServer> {
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer({ noDelay: true }, (socket) => {
-      sockets.add(socket);
-      socket.setEncoding('utf8');
-      let out = '';
-      const splitter = new LineSplitter((line) => {
-        out += JSON.stringify(JSON.parse(line)) + '\n';
-      });
-      socket.on('data', (text: string) => {
-        splitter.push(text);
-        if (out === '') return;
-        socket.write(out);
-        out = '';
-      });
-      socket.on('error', () => {}); // the client's reset at the end of a run is expected
-      socket.on('close', () => sockets.delete(socket));
-    });
-    const bound = await listen(server, endpoint);
-    return { endpoint: bound, close: () => closeServer(server, sockets) };
-  },
+/** Where @proj writes a tick's or chunk's sends at its default highWaterMark (64 KiB at 3 bytes per unit). */
+export const PART_UNITS = Math.ceil((64 * 1024) / 3);
 
-  connect(endpoint: Endpoint, onReply: ReplyHandler): Promise<BenchClient> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ ...netTarget(endpoint), noDelay: true });
-      const client = batchingClient(
-        (text) => socket.write(text),
-        () => new Promise((done) => socket.end(done)),
-      );
-      const splitter = new LineSplitter((line) => onReply(JSON.parse(line)));
-      socket.setEncoding('utf8');
-      socket.on('data', (text: string) => {
-        splitter.push(text);
-        client.flush(); // the sends this chunk's replies triggered: one write
+function rawStreamWith(partUnits: number): Contender {
+  return {
+    async startServer(endpoint: Endpoint): Promise<EchoServer> {
+      const sockets = new Set<net.Socket>();
+      const server = net.createServer({ noDelay: true }, (socket) => {
+        sockets.add(socket);
+        socket.setEncoding('utf8');
+        let out = '';
+        // The reference's callback has no length check at all, so that it does not pay for the variant.
+        const splitter = new LineSplitter(
+          partUnits === Infinity
+            ? (line) => {
+                out += JSON.stringify(JSON.parse(line)) + '\n';
+              }
+            : (line) => {
+                out += JSON.stringify(JSON.parse(line)) + '\n';
+                if (out.length < partUnits) return;
+                socket.write(out);
+                out = '';
+              },
+        );
+        socket.on('data', (text: string) => {
+          splitter.push(text);
+          if (out === '') return;
+          socket.write(out);
+          out = '';
+        });
+        socket.on('error', () => {}); // the client's reset at the end of a run is expected
+        socket.on('close', () => sockets.delete(socket));
       });
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        socket.on('error', () => {});
-        resolve(client);
+      const bound = await listen(server, endpoint);
+      return { endpoint: bound, close: () => closeServer(server, sockets) };
+    },
+
+    connect(endpoint: Endpoint, onReply: ReplyHandler): Promise<BenchClient> {
+      return new Promise((resolve, reject) => {
+        const socket = net.connect({ ...netTarget(endpoint), noDelay: true });
+        const client = batchingClient(
+          (text) => socket.write(text),
+          () => new Promise((done) => socket.end(done)),
+          partUnits,
+        );
+        const splitter = new LineSplitter((line) => onReply(JSON.parse(line)));
+        socket.setEncoding('utf8');
+        socket.on('data', (text: string) => {
+          splitter.push(text);
+          client.flush(); // the sends this chunk's replies triggered: one write
+        });
+        socket.once('error', reject);
+        socket.once('connect', () => {
+          socket.off('error', reject);
+          socket.on('error', () => {});
+          resolve(client);
+        });
       });
-    });
-  },
-};
+    },
+  };
+}
+
+export const rawStream = rawStreamWith(Infinity);
+export const rawStreamInParts = rawStreamWith(PART_UNITS);
