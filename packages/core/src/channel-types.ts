@@ -59,9 +59,11 @@ export interface ChannelOptions extends SendQueueLimits {
   /** Longest accepted incoming line, in bytes; longer lines are discarded and reported. @default 1048576 (1 MiB) */
   maxLineBytes?: number;
   /**
-   * Queued bytes above which `send()` returns `false` (wait for `drain`). Sends that may fill it
-   * (a third of it in UTF-16 units, 8 KiB at least) are written at once while the link takes
-   * them, so `false` then means the transport pushes back. @default 65536 (64 KiB)
+   * Queued bytes above which `send()` returns `false` (wait for `drain`). On links with
+   * `asyncDelivery` (tcp, unix, ws), sends that may fill it (a third of it in UTF-16 units, and
+   * 8 KiB at least) are written at once while the link takes them: with a `highWaterMark` of
+   * 24 KiB or more, `false` then comes from the transport pushing back, or from sends queued
+   * while it did or while disconnected. @default 65536 (64 KiB)
    */
   highWaterMark?: number;
   /** Messages waiting in an async iterator above which reading from the transport pauses. @default 1024 */

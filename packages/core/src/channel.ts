@@ -33,12 +33,6 @@ const nextTick: ((fn: (channel: AnyChannel) => void, channel: AnyChannel) => voi
 
 /** The channel whose incoming chunk is being decoded: its sends go out when the chunk is done. */
 let receiving: AnyChannel | undefined;
-/**
- * Chunks being decoded, any channel's, nested: a write made now to a link without
- * `asyncDelivery` waits for the chunk's end or the tick, since a synchronous in-process pair
- * could hand the other end's answer back into a decoder still in the middle of its chunk.
- */
-let decoding = 0;
 
 /** {@link ChannelOptions} resolved and validated. */
 interface ChannelConfig {
@@ -104,6 +98,8 @@ const FINISHED = 8;
 const ITERATOR_HOLD = 16;
 /** This side started closing the current link (`RareState.closing` says how). */
 const CLOSING = 32;
+/** The link reported its close: the handlers of its last line run, and nothing more is written to it. */
+const LINK_GONE = 64;
 
 /** The state of a channel that is iterated, held, awaited or watched by a heartbeat: most never are. */
 interface RareState {
@@ -234,8 +230,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * on a byte stream (tcp, unix) the sends made while an incoming chunk is handled (the replies
    * to it) go out together as soon as it is decoded, so a tick writes once per chunk it read.
    * Sends that may queue `highWaterMark` bytes (a third of it in UTF-16 units, and 8 KiB at
-   * least) are written as soon as they do, so that the other end starts on them; on a link
-   * without `asyncDelivery`, only outside the handling of a received chunk.
+   * least) are written as soon as they do, so that the other end starts on them (on links with
+   * `asyncDelivery`: tcp, unix, ws).
    * Returns `false` when the queue is above `highWaterMark` or the transport is applying
    * backpressure: wait for the `drain` event (or `await flushed()`) before sending more.
    * Throws `PROJ_ERR_QUEUE_FULL` when the queue is full under the `reject` policy, and
@@ -284,15 +280,17 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       queue.mayReach(highWaterMark) &&
       queue.surelyReaches(EARLY_WRITE_BYTES) &&
       link !== undefined &&
-      !Channel.#has(this, BLOCKED | CLOSING) &&
-      (link.asyncDelivery === true || decoding === 0)
+      link.asyncDelivery === true &&
+      !Channel.#has(this, BLOCKED | CLOSING | LINK_GONE)
     ) {
       // Where the queue may hold highWaterMark bytes (a third of it in UTF-16 units), it is
       // written now, without waiting for the end of the chunk or tick: the other end starts on
       // these lines while this one makes the rest, and the lines are not copied once more to be
       // measured (bench "tcp pipelined": ~1,000 replies per chunk, written in two parts, went from
       // 0.83-0.88x to 1.03x raw net's throughput). The queue is then empty, so `send()` still
-      // answers exactly whether highWaterMark bytes are queued.
+      // answers exactly whether highWaterMark bytes are queued. Only on a link whose writes never
+      // reach the other end before `write()` returns: on a synchronous in-process pair, the other
+      // end's answer would come back inside this send, into a chunk still being decoded.
       Channel.#write(this, link);
     }
     if (Channel.#has(this, BLOCKED) || queue.atLeast(highWaterMark)) {
@@ -367,19 +365,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (link.messageFramed === true) {
       // A frame, of the several one read may carry (WebSocket: a browser sends one message per
       // frame): the replies wait for the tick, to leave as one frame for all of them.
-      decoding++;
-      try {
-        decoder.push(chunk);
-        decoder.flush();
-      } finally {
-        decoding--;
-      }
+      decoder.push(chunk);
+      decoder.flush();
       if (channel.stats.messagesIn !== before) channel.#lastMessageAt = now;
       return;
     }
     const outer = receiving;
     receiving = channel;
-    decoding++;
     // A flush already due at the next tick takes this chunk's sends along.
     const due = Channel.#has(channel, FLUSH_SCHEDULED);
     let decoded = false;
@@ -388,7 +380,6 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       decoded = true;
     } finally {
       receiving = outer;
-      decoding--;
       if (channel.stats.messagesIn !== before) channel.#lastMessageAt = now;
       // Sends made while the chunk was decoded wait for its end; after a listener threw, for the tick.
       if (Channel.#has(channel, FLUSH_SCHEDULED) && !due) {
@@ -604,8 +595,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (channel.#link !== link) return;
     // A graceful close ends the stream: a last line without its newline is still a line
     // (`printf '{"a":1}' | nc` must deliver it). After an abrupt close it is a fragment.
-    if (info.graceful) decoder?.flush();
-    else decoder?.reset();
+    Channel.#set(channel, LINK_GONE, true);
+    try {
+      if (info.graceful) decoder?.flush();
+      else decoder?.reset();
+    } finally {
+      Channel.#set(channel, LINK_GONE, false);
+    }
     channel.#rare?.heartbeat?.stop();
     Channel.#recoverUnconfirmed(channel);
     const closing = channel.#rare?.closing;

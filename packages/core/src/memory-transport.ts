@@ -39,12 +39,12 @@ class MemoryLink implements Link {
     this.messageFramed = messageFramed;
   }
 
-  /** Bytes this side wrote that the other side has not consumed yet. */
-  /** Delivery is always on a later microtask. */
+  /** Writes reach the other side on a later microtask, never inside `write()`. */
   get asyncDelivery(): true {
     return true;
   }
 
+  /** Bytes this side wrote that the other side has not consumed yet. */
   get bufferedAmount(): number {
     return this.peer.#inboxBytes;
   }

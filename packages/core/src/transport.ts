@@ -46,11 +46,11 @@ export interface Link {
   readonly messageFramed?: boolean;
   /**
    * `true` when what `write()` hands over never reaches the other end's handlers before `write()`
-   * returns: sockets, WebSockets and core's memory transport deliver on a later turn of the event
-   * loop. Core may then write while it is still handling a received chunk (sends that may fill
-   * `highWaterMark` leave at once). Leave it unset for a synchronous in-process pair: the other
-   * end's answer, handed back inside `write()`, would re-enter a decoder in the middle of that
-   * chunk, so core writes only once the chunk is decoded. @default false
+   * returns (sockets and WebSockets deliver on a later turn of the event loop, core's memory
+   * transport on a later microtask). Core then writes sends that may fill `highWaterMark` at once,
+   * from inside `send()`, even while a received chunk is being handled. Leave it unset for a
+   * synchronous in-process pair, whose other end's answer would come back inside that `write()`:
+   * core then writes as it always did, once per chunk (at its end) or per tick. @default false
    */
   readonly asyncDelivery?: boolean;
   /**

@@ -238,14 +238,34 @@ describe('replies that fill a third of highWaterMark', () => {
     expect(shape(scripted.writes)).toEqual([45]);
   });
 
-  it('are written in parts on a link without asyncDelivery when sent outside a received chunk', async () => {
-    const scripted = scriptedLink({ asyncDelivery: false });
-    server = await serve(serving(scripted), () => {});
+  it('wait for the tick on a link without asyncDelivery when sent outside a received chunk too', async () => {
+    // Its other end answers inside write(): written from send(), the answer would run this side's
+    // handlers inside send() (and inside any chunk being decoded elsewhere).
+    const scripted = scriptedLink({ asyncDelivery: false, answer: (n) => `{"ack":${n}}\n` });
+    const seen: unknown[] = [];
+    server = await serve(serving(scripted), (message) => void seen.push(message));
     const [peer] = server.peers.list();
-    for (let n = 0; n < 50; n++) peer!.send({ pad, n });
-    expect(shape(scripted.writes)).toEqual([22, 22]);
+    for (let n = 0; n < 50; n++) expect(peer!.send({ pad, n })).toBe(true); // 50 KiB: under highWaterMark
+    expect(scripted.writes).toEqual([]);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(shape(scripted.writes)).toEqual([22, 22, 6]);
-    expect(scripted.writes.join('') === allReplies(0, 50)).toBe(true);
+    expect(shape(scripted.writes)).toEqual([50]);
+    expect(seen).toEqual([{ ack: 0 }]);
+  });
+
+  it('are not written to a link that reported its close, from the handlers of its last line', async () => {
+    const scripted = scriptedLink();
+    const results: boolean[] = [];
+    server = await serve(serving(scripted), (message, peer) => {
+      for (let i = 0; i < 30; i++) results.push(peer.send({ pad, n: i }));
+    });
+    const [peer] = server.peers.list();
+    let dropped = 0;
+    peer!.on('dropped', (info) => (dropped += info.messages));
+    // A last line without its newline, then a graceful close: the line is still delivered.
+    scripted.handlers().onData(Buffer.from('{"last":true}'));
+    scripted.handlers().onClose({ graceful: true });
+    expect(results).toHaveLength(30);
+    expect(scripted.writes).toEqual([]);
+    expect(dropped).toBe(30); // reported, as any message a closed peer never sent
   });
 });
