@@ -258,8 +258,10 @@ export function transportSuite(factory: TransportFactory): void {
       const reasons: string[] = [];
       server.on('disconnect', (_peer, info) => reasons.push(info.reason));
       const politeGone = nextEvent(polite, 'disconnect');
-      // The stubborn peer's first megabyte went out at once and the transport pushed back, so
-      // end() hands it the other 31 MiB, synchronously: ~100 ms over wss here, inside the grace.
+      // The stubborn peer's first megabyte went out at once and is still in flight when close()
+      // ends it, so its other 31 MiB wait in the stream behind it and TLS encrypts them after
+      // the grace timer is armed (~100 ms here, over wss only); before, all 32 MiB were handed
+      // over before close(). 600 ms leaves the polite peer's close room on a busy machine.
       await server.close({ grace: 600 });
       expect((await politeGone)[0].reason).toBe('remote-end');
       expect(reasons.sort()).toEqual(['local-destroy', 'local-end']);

@@ -60,10 +60,10 @@ export interface ChannelOptions extends SendQueueLimits {
   maxLineBytes?: number;
   /**
    * Queued bytes above which `send()` returns `false` (wait for `drain`). On links with
-   * `asyncDelivery` (tcp, unix, ws), sends that may fill it (a third of it in UTF-16 units, and
-   * 8 KiB at least) are written at once while the link takes them: with a `highWaterMark` of
-   * 24 KiB or more, `false` then comes from the transport pushing back, or from sends queued
-   * while it did or while disconnected. @default 65536 (64 KiB)
+   * `asyncDelivery` (tcp, unix, ws, memory), sends that may fill it (a third of it in UTF-16
+   * units, and 8 KiB at least) are written at once while the link takes them: with a
+   * `highWaterMark` of 24 KiB or more, `false` then comes from the transport pushing back, or
+   * from sends queued while it did, while disconnected or while closing. @default 65536 (64 KiB)
    */
   highWaterMark?: number;
   /** Messages waiting in an async iterator above which reading from the transport pauses. @default 1024 */

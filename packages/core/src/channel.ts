@@ -1,8 +1,8 @@
 /**
  * The channel: what a server-side peer and a client share. It binds a link to NDJSON framing,
  * coalesces sends into one write per tick (on a byte stream, the replies to an incoming chunk:
- * one write once it is decoded; a tick that queues a third of `highWaterMark` or more writes
- * each such part as it fills), applies backpressure in both directions, keeps
+ * one write once it is decoded; on a link with `asyncDelivery`, sends that may fill
+ * `highWaterMark` are written as they do), applies backpressure in both directions, keeps
  * counters, and (opt-in) watches liveness. Subclasses decide what a closed link means (a peer is
  * gone; a client reconnects).
  */
@@ -98,7 +98,7 @@ const FINISHED = 8;
 const ITERATOR_HOLD = 16;
 /** This side started closing the current link (`RareState.closing` says how). */
 const CLOSING = 32;
-/** The link reported its close: the handlers of its last line run, and nothing more is written to it. */
+/** The link reported its close and the handlers of its last line run: no early write, no `end()`. */
 const LINK_GONE = 64;
 
 /** The state of a channel that is iterated, held, awaited or watched by a heartbeat: most never are. */
@@ -231,7 +231,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * to it) go out together as soon as it is decoded, so a tick writes once per chunk it read.
    * Sends that may queue `highWaterMark` bytes (a third of it in UTF-16 units, and 8 KiB at
    * least) are written as soon as they do, so that the other end starts on them (on links with
-   * `asyncDelivery`: tcp, unix, ws).
+   * `asyncDelivery`: tcp, unix, ws, memory).
    * Returns `false` when the queue is above `highWaterMark` or the transport is applying
    * backpressure: wait for the `drain` event (or `await flushed()`) before sending more.
    * Throws `PROJ_ERR_QUEUE_FULL` when the queue is full under the `reject` policy, and
@@ -403,7 +403,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    */
   protected endLink(reason: DisconnectReason = 'local-end', error?: ProjError): void {
     const link = this.#link;
-    if (link === undefined || Channel.#has(this, CLOSING)) return;
+    // LINK_GONE: called from the handlers of the last line of a link the other end already closed.
+    if (link === undefined || Channel.#has(this, CLOSING | LINK_GONE)) return;
     Channel.#setClosing(this, error === undefined ? { reason } : { reason, error });
     if (Channel.#queued(this)) Channel.#write(this, link);
     link.end();

@@ -50,7 +50,9 @@ export interface Link {
    * transport on a later microtask). Core then writes sends that may fill `highWaterMark` at once,
    * from inside `send()`, even while a received chunk is being handled. Leave it unset for a
    * synchronous in-process pair, whose other end's answer would come back inside that `write()`:
-   * core then writes as it always did, once per chunk (at its end) or per tick. @default false
+   * core then writes as it always did, once per chunk (at its end) or per tick. With it, `write()`
+   * must not call this link's own handlers either (report a failure or a close later, as
+   * sockets do): it may run while a chunk is being decoded. @default false
    */
   readonly asyncDelivery?: boolean;
   /**

@@ -238,6 +238,17 @@ describe('replies that fill a third of highWaterMark', () => {
     expect(shape(scripted.writes)).toEqual([45]);
   });
 
+  it('are written in parts from send() outside any received chunk too (a timer, a for-await loop)', async () => {
+    const scripted = scriptedLink();
+    server = await serve(serving(scripted), () => {});
+    const [peer] = server.peers.list();
+    for (let n = 0; n < 50; n++) peer!.send({ pad, n });
+    expect(shape(scripted.writes)).toEqual([22, 22]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(shape(scripted.writes)).toEqual([22, 22, 6]);
+    expect(scripted.writes.join('') === allReplies(0, 50)).toBe(true);
+  });
+
   it('wait for the tick on a link without asyncDelivery when sent outside a received chunk too', async () => {
     // Its other end answers inside write(): written from send(), the answer would run this side's
     // handlers inside send() (and inside any chunk being decoded elsewhere).
@@ -267,5 +278,27 @@ describe('replies that fill a third of highWaterMark', () => {
     expect(results).toHaveLength(30);
     expect(scripted.writes).toEqual([]);
     expect(dropped).toBe(30); // reported, as any message a closed peer never sent
+  });
+
+  it('do not end a link that reported its close: end() from the last line is a no-op, the reason stays remote-end', async () => {
+    const scripted = scriptedLink();
+    server = await serve(serving(scripted), (message, peer) => {
+      for (let i = 0; i < 5; i++) peer.send({ pad, n: i });
+      peer.end();
+    });
+    const [peer] = server.peers.list();
+    let ends = 0;
+    const end = scripted.link.end.bind(scripted.link);
+    scripted.link.end = () => void (ends++, end());
+    let dropped = 0;
+    peer!.on('dropped', (info) => (dropped += info.messages));
+    const reasons: string[] = [];
+    server.on('disconnect', (_peer, info) => void reasons.push(info.reason));
+    scripted.handlers().onData(Buffer.from('{"last":true}'));
+    scripted.handlers().onClose({ graceful: true });
+    expect(scripted.writes).toEqual([]);
+    expect(ends).toBe(0);
+    expect(reasons).toEqual(['remote-end']);
+    expect(dropped).toBe(5);
   });
 });
