@@ -601,8 +601,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       if (info.graceful) decoder?.flush();
       else decoder?.reset();
     } finally {
+      // Even after a `message` listener threw on the last line: the channel lets go of the link,
+      // or a peer would stay registered to a dead link and `server.close()` would wait for it.
       Channel.#set(channel, LINK_GONE, false);
+      Channel.#detach(channel, link, info);
     }
+  }
+
+  static #detach(channel: AnyChannel, link: Link, info: LinkCloseInfo): void {
     channel.#rare?.heartbeat?.stop();
     Channel.#recoverUnconfirmed(channel);
     const closing = channel.#rare?.closing;

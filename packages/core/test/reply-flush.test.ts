@@ -301,4 +301,17 @@ describe('replies that fill a third of highWaterMark', () => {
     expect(reasons).toEqual(['remote-end']);
     expect(dropped).toBe(5);
   });
+
+  it('let go of a closed link even when a message listener throws on its last line', async () => {
+    const scripted = scriptedLink();
+    server = await serve(serving(scripted), () => {});
+    const [peer] = server.peers.list();
+    peer!.on('message', () => {
+      throw new Error('listener bug');
+    });
+    scripted.handlers().onData(Buffer.from('{"last":true}'));
+    expect(() => scripted.handlers().onClose({ graceful: true })).toThrow('listener bug');
+    expect(server.peers.size).toBe(0);
+    await expect(peer!.closed).resolves.toMatchObject({ reason: 'remote-end' });
+  });
 });
