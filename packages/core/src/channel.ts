@@ -268,14 +268,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const queue = (this.#queue ??= new SendQueue(this.#config.queueLimits));
     const dropped = queue.push(line, this);
     if (dropped !== undefined) this.reportDropped(dropped);
-    if (this.#link !== undefined && !Channel.#has(this, BLOCKED) && !Channel.#has(this, FLUSH_SCHEDULED)) {
+    const link = this.#link;
+    if (link !== undefined && !Channel.#has(this, BLOCKED | FLUSH_SCHEDULED)) {
       Channel.#set(this, FLUSH_SCHEDULED, true);
       // A reply to what just arrived is written at the end of that chunk, as a hand-written
       // server would: no trip through the tick queue per chunk (bench "tcp RTT").
       if (receiving !== this) Channel.#scheduleFlush(this);
     }
     const highWaterMark = this.#config.highWaterMark;
-    const link = this.#link;
     if (
       queue.mayReach(highWaterMark) &&
       queue.surelyReaches(EARLY_WRITE_BYTES) &&
@@ -604,18 +604,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       // Even after a `message` listener threw on the last line: the channel lets go of the link,
       // or a peer would stay registered to a dead link and `server.close()` would wait for it.
       Channel.#set(channel, LINK_GONE, false);
-      Channel.#detach(channel, link, info);
+      channel.#rare?.heartbeat?.stop();
+      Channel.#recoverUnconfirmed(channel);
+      const closing = channel.#rare?.closing;
+      channel.#link = undefined;
+      Channel.#setClosing(channel, undefined);
+      Channel.#set(channel, BLOCKED, false);
+      channel.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)), link);
     }
-  }
-
-  static #detach(channel: AnyChannel, link: Link, info: LinkCloseInfo): void {
-    channel.#rare?.heartbeat?.stop();
-    Channel.#recoverUnconfirmed(channel);
-    const closing = channel.#rare?.closing;
-    channel.#link = undefined;
-    Channel.#setClosing(channel, undefined);
-    Channel.#set(channel, BLOCKED, false);
-    channel.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)), link);
   }
 }
 
