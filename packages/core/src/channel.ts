@@ -14,7 +14,7 @@ import { MessageIterator } from './message-iterator.js';
 import { DEFAULT_MAX_LINE_BYTES, NdjsonDecoder } from './ndjson-decoder.js';
 import { encodeLine } from './ndjson-encoder.js';
 import type { ConnectionState } from './reconnect-engine.js';
-import { SendQueue, checkQueueLimits, type DroppedInfo } from './send-queue.js';
+import { SendQueue, checkQueueLimits, splitBatch, type Batch, type DroppedInfo } from './send-queue.js';
 import type { Link, LinkCloseInfo, LinkHandlers } from './transport.js';
 import { TypedEmitter, type EventMap } from './typed-emitter.js';
 
@@ -533,12 +533,20 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   }
 
   static #write(channel: AnyChannel, link: Link): void {
-    const batch = channel.#queue!.take();
+    const queue = channel.#queue!;
+    const batch = queue.take();
+    const limit = link.maxWriteBytes;
+    if (limit === undefined || batch.bytes <= limit) Channel.#writeBatch(channel, link, queue, batch);
+    // Lines queued during backpressure or a disconnection: several chunks, each within the limit.
+    else for (const part of splitBatch(batch, limit)) Channel.#writeBatch(channel, link, queue, part);
+  }
+
+  static #writeBatch(channel: AnyChannel, link: Link, queue: SendQueue, batch: Batch): void {
     channel.stats.messagesOut += batch.messages;
     channel.stats.bytesOut += batch.bytes;
     channel.stats.writes++;
     channel.#rare?.heartbeat?.sent();
-    if (!link.write(batch.data, channel.#queue!.track(batch))) Channel.#set(channel, BLOCKED, true);
+    if (!link.write(batch.data, queue.track(batch))) Channel.#set(channel, BLOCKED, true);
   }
 
   /** A blank line: every NDJSON reader skips it. Not sent when data is pending anyway. */

@@ -2,7 +2,7 @@
  * An in-memory transport: link pairs with real asynchronous delivery, backpressure and
  * pause/resume, so core's tests (and users' unit tests) need no sockets.
  */
-import { ErrorCode, ProjError } from './errors.js';
+import { ErrorCode, ProjError, checkNumber } from './errors.js';
 import type { Link, LinkCloseInfo, LinkHandlers, Listener, Transport } from './transport.js';
 
 /** Options of {@link createLinkPair} and {@link memory}. */
@@ -11,6 +11,8 @@ export interface MemoryLinkOptions {
   highWaterMark?: number;
   /** Behave like a message-oriented transport (WebSocket): each write arrives as one frame. @default false */
   messageFramed?: boolean;
+  /** `Link.maxWriteBytes` of both links: core writes no chunk above it (one line bigger than it aside), as over ws with its `maxPayload`. In bytes. @default undefined (no limit) */
+  maxWriteBytes?: number;
   /** `Link.handshake` of server-side links, to test an `authenticate` hook as if over ws or TLS. @default undefined */
   handshake?: Readonly<Record<string, unknown>>;
 }
@@ -32,11 +34,13 @@ class MemoryLink implements Link {
   readonly #highWaterMark: number;
 
   readonly messageFramed: boolean;
+  readonly maxWriteBytes: number | undefined;
   handshake: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(readonly remoteAddress: string, highWaterMark: number, messageFramed: boolean) {
+  constructor(readonly remoteAddress: string, highWaterMark: number, options: MemoryLinkOptions) {
     this.#highWaterMark = highWaterMark;
-    this.messageFramed = messageFramed;
+    this.messageFramed = options.messageFramed ?? false;
+    this.maxWriteBytes = options.maxWriteBytes;
   }
 
   /** Writes reach the other side on a later microtask, never inside `write()`. */
@@ -151,9 +155,9 @@ class MemoryLink implements Link {
 /** Two connected in-memory links: what one writes, the other receives asynchronously. */
 export function createLinkPair(options: MemoryLinkOptions = {}): [Link, Link] {
   const highWaterMark = options.highWaterMark ?? 64 * 1024;
-  const framed = options.messageFramed ?? false;
-  const a = new MemoryLink('memory:b', highWaterMark, framed);
-  const b = new MemoryLink('memory:a', highWaterMark, framed);
+  if (options.maxWriteBytes !== undefined) checkNumber('maxWriteBytes', options.maxWriteBytes, 1);
+  const a = new MemoryLink('memory:b', highWaterMark, options);
+  const b = new MemoryLink('memory:a', highWaterMark, options);
   a.peer = b;
   b.peer = a;
   return [a, b];

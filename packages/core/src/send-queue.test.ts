@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './errors.js';
-import { SendQueue } from './send-queue.js';
+import { SendQueue, splitBatch, type Batch } from './send-queue.js';
 
 const ascii = (n: number): string => 'a'.repeat(n - 1) + '\n';
 const accented = (n: number): string => 'é'.repeat(n - 1) + '\n'; // 2 bytes per 'é'
@@ -139,5 +139,60 @@ describe('SendQueue', () => {
     batches.push(queue.take().data);
     expect(batches).toEqual(['a\n', 'b\n', 'c\nd\n', 'e\n', 'g\nh\ni\n', 'j\n', 'l\n']);
     expect(queue.length).toBe(0);
+  });
+});
+
+describe('splitBatch', () => {
+  const batchOf = (lines: string[]): Batch => ({ data: lines.join(''), bytes: Buffer.byteLength(lines.join('')), messages: lines.length });
+
+  /** Checks what any split must hold, and returns the parts' byte sizes. */
+  function checkSplit(lines: string[], limit: number): number[] {
+    const batch = batchOf(lines);
+    const parts = splitBatch(batch, limit);
+    expect(parts.map((p) => p.data).join('')).toBe(batch.data);
+    for (const part of parts) {
+      expect(part.bytes).toBe(Buffer.byteLength(part.data));
+      expect(part.messages).toBe(part.data.split('\n').length - 1);
+      expect(part.data.endsWith('\n')).toBe(true);
+      // Within the limit, unless the part is one line that alone exceeds it.
+      if (part.bytes > limit) expect(part.messages).toBe(1);
+    }
+    expect(parts.reduce((n, p) => n + p.messages, 0)).toBe(batch.messages);
+    return parts.map((p) => p.bytes);
+  }
+
+  it('returns a batch within the limit as it is', () => {
+    const batch = batchOf([ascii(10), ascii(20)]);
+    expect(splitBatch(batch, 30)).toEqual([batch]);
+    expect(splitBatch(batch, 30)[0]).toBe(batch);
+  });
+
+  it('cuts at line ends, filling each part up to the limit', () => {
+    expect(checkSplit(Array.from({ length: 10 }, () => ascii(10)), 35)).toEqual([30, 30, 30, 10]);
+    expect(checkSplit([ascii(5), ascii(30), ascii(5), ascii(5)], 35)).toEqual([35, 10]);
+  });
+
+  it('counts bytes, not UTF-16 units, when the lines are not ASCII', () => {
+    // 19 bytes per line in 10 units: a window of 40 units would hold 76 bytes.
+    expect(checkSplit(Array.from({ length: 8 }, () => accented(10)), 40)).toEqual([38, 38, 38, 38]);
+    expect(checkSplit(['😀😀😀\n', ascii(3), accented(4), '😀\n'], 14)).toEqual([13, 10, 5]);
+  });
+
+  it('sends a line bigger than the limit alone, and goes on after it', () => {
+    expect(checkSplit([ascii(3), ascii(50), ascii(4), ascii(4)], 10)).toEqual([3, 50, 8]);
+    expect(checkSplit([accented(40)], 10)).toEqual([79]);
+  });
+
+  it('holds every line exactly once over random mixes of sizes and limits', () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const kinds = [ascii, accented, (n: number) => '😀'.repeat(Math.max(1, n >> 1)) + '\n'];
+    for (let round = 0; round < 200; round++) {
+      const lines = Array.from({ length: 1 + random(40) }, () => kinds[random(3)]!(1 + random(30)));
+      checkSplit(lines, 1 + random(120));
+    }
   });
 });

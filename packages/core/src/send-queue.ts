@@ -80,6 +80,50 @@ export function checkQueueLimits(limits: SendQueueLimits): void {
   }
 }
 
+/** Messages in `data[start, end)`: its newlines (an encoded line holds none but its last character). */
+function countLines(data: string, start: number, end: number): number {
+  let lines = 0;
+  for (let i = data.indexOf('\n', start); i !== -1 && i < end; i = data.indexOf('\n', i + 1)) lines++;
+  return lines;
+}
+
+/**
+ * Cuts a batch into batches of whole lines of at most `limit` UTF-8 bytes each, in order; a line
+ * bigger than `limit` goes alone in its own. For a link that refuses bigger chunks
+ * (`Link.maxWriteBytes`: a WebSocket peer closes with 1009 on a frame above its
+ * `maxPayload`). A batch within `limit` comes back as the only element.
+ */
+export function splitBatch(batch: Batch, limit: number): Batch[] {
+  const { data } = batch;
+  const parts: Batch[] = [];
+  let start = 0;
+  let bytesLeft = batch.bytes;
+  let messagesLeft = batch.messages;
+  while (bytesLeft > limit && start < data.length) {
+    // The last line end within `limit` UTF-16 units, then fewer units, in proportion, while the
+    // bytes exceed `limit` (each unit is 1-3 bytes): each try strictly shortens the part.
+    let end = data.lastIndexOf('\n', start + limit - 1) + 1;
+    let bytes = end > start ? byteLength(data.slice(start, end)) : 0;
+    while (end > start && bytes > limit) {
+      end = data.lastIndexOf('\n', start + Math.floor(((end - start) * limit) / bytes) - 1) + 1;
+      bytes = end > start ? byteLength(data.slice(start, end)) : 0;
+    }
+    if (end <= start) {
+      // Its first line alone is bigger than `limit`.
+      end = data.indexOf('\n', start) + 1 || data.length;
+      bytes = byteLength(data.slice(start, end));
+    }
+    const messages = countLines(data, start, end);
+    parts.push({ data: data.slice(start, end), bytes, messages });
+    start = end;
+    bytesLeft -= bytes;
+    messagesLeft -= messages;
+  }
+  if (start === 0) return [batch];
+  if (start < data.length) parts.push({ data: data.slice(start), bytes: bytesLeft, messages: messagesLeft });
+  return parts;
+}
+
 export class SendQueue {
   // Entries are encoded lines, or whole batches put back by requeue(); #counts holds how many
   // messages each entry carries. Lines are measured lazily: a per-line Buffer.byteLength() was a

@@ -56,6 +56,14 @@ export interface Link {
    */
   readonly asyncDelivery?: boolean;
   /**
+   * Largest chunk one `write()` may carry, in UTF-8 bytes, for a link whose peer refuses bigger
+   * ones (a WebSocket peer closes with 1009 on a frame above its `maxPayload`). Core writes a
+   * larger batch, such as the lines queued during backpressure or while a client was
+   * disconnected, as several writes of whole lines, each within it; a single line bigger than it
+   * still goes alone. Read at each write. @default undefined (no limit)
+   */
+  readonly maxWriteBytes?: number;
+  /**
    * What the transport learned while establishing the link, for a server's `authenticate` hook:
    * WebSocket `{ url, headers }` of the upgrade request; TLS `{ authorized, authorizationError,
    * peerCertificate }`. Plain TCP and unix links have none. Fixed for the link's life, like

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { serve, type Link, type LinkHandlers, type Server, type Transport } from '../src/index.js';
+import { connect, memory, serve, type Link, type LinkHandlers, type Server, type Transport } from '../src/index.js';
 
 /** One scripted server link: the test delivers chunks itself and reads what was written. */
 interface Scripted {
@@ -19,9 +19,11 @@ interface ScriptOptions {
   answer?: (n: number) => string;
   /** `Link.messageFramed`. */
   messageFramed?: boolean;
+  /** `Link.maxWriteBytes`. */
+  maxWriteBytes?: number;
 }
 
-function scriptedLink({ accepts = () => true, holdEnd = false, asyncDelivery = true, answer, messageFramed = false }: ScriptOptions = {}): Scripted {
+function scriptedLink({ accepts = () => true, holdEnd = false, asyncDelivery = true, answer, messageFramed = false, maxWriteBytes }: ScriptOptions = {}): Scripted {
   let handlers: LinkHandlers | undefined;
   const writes: string[] = [];
   let answering = false;
@@ -31,6 +33,7 @@ function scriptedLink({ accepts = () => true, holdEnd = false, asyncDelivery = t
     bufferedAmount: 0,
     asyncDelivery,
     messageFramed,
+    ...(maxWriteBytes === undefined ? {} : { maxWriteBytes }),
     attach: (h) => void (handlers = h),
     write(chunk, callback) {
       writes.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
@@ -313,5 +316,92 @@ describe('replies that fill a third of highWaterMark', () => {
     expect(() => scripted.handlers().onClose({ graceful: true })).toThrow('listener bug');
     expect(server.peers.size).toBe(0);
     await expect(peer!.closed).resolves.toMatchObject({ reason: 'remote-end' });
+  });
+});
+
+describe('writes on a link with maxWriteBytes (a WebSocket peer refuses frames above its maxPayload)', () => {
+  const line = (n: number): string => `${JSON.stringify({ n, text: 'é'.repeat(n % 7), pad: 'x'.repeat(40) })}\n`;
+  const lines = (from: number, to: number): string => Array.from({ length: to - from }, (_, i) => line(from + i)).join('');
+
+  it('cut the lines queued during backpressure into chunks within the limit, whole lines each, in order', async () => {
+    const scripted = scriptedLink({ accepts: (n) => n !== 0, maxWriteBytes: 1000 });
+    server = await serve(serving(scripted), () => {});
+    const [peer] = server.peers.list();
+    peer!.send({ n: 0, text: '', pad: 'x'.repeat(40) });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scripted.writes).toHaveLength(1); // refused: the link pushes back
+    for (let n = 1; n < 200; n++) peer!.send(JSON.parse(line(n)));
+    expect(peer!.queuedBytes).toBeGreaterThan(10 * 1000);
+    scripted.handlers().onDrain();
+    const after = scripted.writes.slice(1);
+    expect(after.length).toBeGreaterThan(10);
+    for (const chunk of after) {
+      expect(Buffer.byteLength(chunk)).toBeLessThanOrEqual(1000);
+      expect(chunk.endsWith('\n')).toBe(true);
+    }
+    expect(scripted.writes.join('') === lines(0, 200)).toBe(true);
+    expect(peer!.stats.writes).toBe(scripted.writes.length);
+    expect(peer!.stats.messagesOut).toBe(200);
+    expect(peer!.stats.bytesOut).toBe(Buffer.byteLength(lines(0, 200)));
+  });
+
+  it('send a line bigger than the limit alone, and the others around it within the limit', async () => {
+    const scripted = scriptedLink({ maxWriteBytes: 300 });
+    server = await serve(serving(scripted), () => {});
+    const [peer] = server.peers.list();
+    for (let n = 0; n < 5; n++) peer!.send({ n });
+    peer!.send({ big: 'y'.repeat(500) });
+    for (let n = 5; n < 10; n++) peer!.send({ n });
+    await new Promise((resolve) => setImmediate(resolve));
+    // 5 × 8 bytes, then the 511-byte line, then 5 × 8 bytes: within 300, only the big line alone.
+    expect(scripted.writes.map((w) => Buffer.byteLength(w))).toEqual([40, 511, 40]);
+  });
+
+  it('reach a client\'s server whole after a disconnection, in chunks within the limit', async () => {
+    const transport = memory({ messageFramed: true, maxWriteBytes: 2048 });
+    const sizes: number[] = [];
+    const recording: Transport = {
+      name: 'recording',
+      listen: (onLink) => transport.listen(onLink),
+      dial: async (signal) => {
+        const link = await transport.dial(signal);
+        const recorded: Link = {
+          transport: link.transport,
+          remoteAddress: link.remoteAddress,
+          messageFramed: true,
+          asyncDelivery: true,
+          maxWriteBytes: link.maxWriteBytes!,
+          get bufferedAmount() {
+            return link.bufferedAmount;
+          },
+          attach: (handlers) => link.attach(handlers),
+          write: (chunk, callback) => {
+            sizes.push(Buffer.byteLength(chunk as string));
+            return link.write(chunk, callback);
+          },
+          end: () => link.end(),
+          destroy: (error) => link.destroy(error),
+          pause: () => link.pause(),
+          resume: () => link.resume(),
+        };
+        return recorded;
+      },
+    };
+    const client = connect(recording, { reconnect: { initialDelay: 1, maxDelay: 5, jitter: 'none' } });
+    // Queued while no server listens: one batch of ~30 KiB once connected.
+    for (let n = 0; n < 500; n++) client.send(JSON.parse(line(n)));
+    const received: number[] = [];
+    let done!: () => void;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    server = await serve(recording, (message) => {
+      received.push((message as { n: number }).n);
+      if (received.length === 500) done();
+    });
+    await all;
+    expect(received).toEqual(Array.from({ length: 500 }, (_, n) => n));
+    expect(sizes.length).toBeGreaterThan(10);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2048);
+    expect(client.stats.writes).toBe(sizes.length);
+    await client.close();
   });
 });

@@ -29,6 +29,8 @@ export class BrowserLink implements Link {
   readonly transport = 'ws';
   readonly messageFramed = true;
   readonly asyncDelivery = true;
+  /** The server's `maxPayload` (option `maxPayload`): core writes no bigger frame. */
+  readonly maxWriteBytes: number;
   readonly remoteAddress: string;
   readonly #socket: StandardWebSocket;
   readonly #highWaterMark: number;
@@ -38,10 +40,11 @@ export class BrowserLink implements Link {
   #socketError: unknown;
   #poll: ReturnType<typeof setInterval> | undefined;
 
-  constructor(socket: StandardWebSocket, url: string, highWaterMark: number) {
+  constructor(socket: StandardWebSocket, url: string, highWaterMark: number, maxPayload: number) {
     this.#socket = socket;
     this.remoteAddress = url;
     this.#highWaterMark = highWaterMark;
+    this.maxWriteBytes = maxPayload;
     socket.binaryType = 'arraybuffer';
     socket.onmessage = this.#onMessage;
     socket.onerror = this.#onError;

@@ -25,6 +25,26 @@ describe('wsBrowser()', () => {
     const invalid = expect.objectContaining({ code: ErrorCode.INVALID_OPTION });
     expect(() => wsBrowser({ url: 'http://example.com' })).toThrow(invalid);
     expect(() => wsBrowser({ url: 'ws://x', highWaterMark: 0 })).toThrow(invalid);
+    expect(() => wsBrowser({ url: 'ws://x', maxPayload: 0 })).toThrow(invalid);
+  });
+
+  it('keeps every frame within maxPayload: what was sent before the socket opened arrives whole', async () => {
+    const maxPayload = 8 * 1024;
+    const server = await serve(ws({ port: 0, maxPayload }), (message, peer) => peer.send({ echo: message }));
+    const client = connect(wsBrowser({ url: server.address, maxPayload }));
+    const disconnects: DisconnectInfo[] = [];
+    client.on('disconnect', (info) => disconnects.push(info));
+    const replies: number[] = [];
+    client.on('message', (message) => replies.push((message as { echo: { n: number } }).echo.n));
+    // ~50 KiB queued before the WebSocket opens: six maxPayloads in one batch.
+    const total = 500;
+    for (let n = 0; n < total; n++) client.send({ n, text: 'é'.repeat(n % 5), pad: 'x'.repeat(80) });
+    await until(() => replies.length === total);
+    expect(replies).toEqual(Array.from({ length: total }, (_, n) => n));
+    expect(client.stats.writes).toBeGreaterThan(6);
+    expect(disconnects).toEqual([]);
+    await client.close();
+    await server.close();
   });
 
   it('exchanges messages with a core server', async () => {

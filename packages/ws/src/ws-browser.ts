@@ -4,6 +4,7 @@
  */
 import { ErrorCode, ProjError, checkNumber, type Link, type Listener, type Transport } from '@proj/core';
 import { BrowserLink, OPEN, type StandardWebSocket } from './browser-link.js';
+import { DEFAULT_MAX_PAYLOAD } from './max-payload.js';
 
 /** Options of {@link wsBrowser}. */
 export interface WsBrowserOptions {
@@ -11,6 +12,13 @@ export interface WsBrowserOptions {
   url: string;
   /** `bufferedAmount` in bytes at which `write()` returns `false` until it drains. @default 65536 (64 KiB) */
   highWaterMark?: number;
+  /**
+   * Largest frame sent, in bytes: the lines queued during backpressure or while disconnected
+   * leave as several frames of whole lines, each within it. Set it to the server's `maxPayload`
+   * (a bigger frame makes the server close with 1009). @default 1114112 (1 MiB + 64 KiB, the
+   * default `maxPayload` of `ws()`)
+   */
+  maxPayload?: number;
   /** ms the dial may take before it fails with `PROJ_ERR_CONNECT`. @default 10000 */
   connectTimeout?: number;
 }
@@ -29,6 +37,7 @@ function connectError(url: string, why: string, cause?: unknown): ProjError {
 export function wsBrowser(options: WsBrowserOptions): Transport {
   const { url } = options;
   const highWaterMark = options.highWaterMark ?? 64 * 1024;
+  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
   const connectTimeout = options.connectTimeout ?? 10_000;
   let protocol = '';
   try {
@@ -40,6 +49,7 @@ export function wsBrowser(options: WsBrowserOptions): Transport {
     throw new ProjError(ErrorCode.INVALID_OPTION, `url must be a ws:// or wss:// URL, got ${String(url)}`, { details: { option: 'url', value: url } });
   }
   checkNumber('highWaterMark', highWaterMark, 1);
+  checkNumber('maxPayload', maxPayload, 1);
   checkNumber('connectTimeout', connectTimeout, 1);
 
   return {
@@ -72,7 +82,7 @@ export function wsBrowser(options: WsBrowserOptions): Transport {
           socket.onopen = null;
           socket.onclose = null;
           if (error === undefined) {
-            resolve(new BrowserLink(socket, url, highWaterMark));
+            resolve(new BrowserLink(socket, url, highWaterMark, maxPayload));
             return;
           }
           // onerror stays (a no-op now): closing a connecting socket fires a late 'error'.

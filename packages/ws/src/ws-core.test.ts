@@ -4,7 +4,7 @@ import diagnostics from 'node:diagnostics_channel';
 import type net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ws } from './index.js';
-import { until } from '@proj/testing';
+import { freePort, until } from '@proj/testing';
 import { once } from './test-helpers.js';
 
 /** A raw `ws` client on a core server: what a browser or a third-party peer would be. */
@@ -136,6 +136,35 @@ describe('ws() with core', () => {
     expect((await clientSide)[0]).toMatchObject({ reason: 'error', error: { code: ErrorCode.TRANSPORT, details: { closeCode: 1009 } } });
     expect(await serverSide).toMatchObject({ reason: 'error', error: { code: ErrorCode.TRANSPORT, details: { closeCode: 1009 } } });
     await server.close();
+  });
+
+  it('keeps every frame within maxPayload: what a client queued while disconnected arrives whole, not refused with 1009', async () => {
+    const maxPayload = 16 * 1024;
+    const port = await freePort();
+    const client = connect(ws({ port, maxPayload }), { reconnect: { initialDelay: 5, maxDelay: 20, jitter: 'none' } });
+    const disconnects: DisconnectInfo[] = [];
+    client.on('disconnect', (info) => disconnects.push(info));
+    // ~100 KiB queued while no server listens: one batch of six maxPayloads once connected.
+    const total = 1000;
+    for (let n = 0; n < total; n++) client.send({ n, text: 'é'.repeat(n % 5), pad: 'x'.repeat(80) });
+    // A bare `ws` server with the same limit, to see the frames themselves.
+    const wss = new WebSocketServer({ port, host: '127.0.0.1', maxPayload });
+    const frames: Buffer[] = [];
+    const closes: number[] = [];
+    wss.on('connection', (socket) => {
+      socket.on('message', (data: Buffer) => frames.push(data));
+      socket.on('close', (code) => closes.push(code));
+    });
+    const received = (): number[] => frames.flatMap((f) => f.toString().split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { n: number }).n));
+    await until(() => received().length === total);
+    expect(received()).toEqual(Array.from({ length: total }, (_, n) => n));
+    expect(frames.length).toBeGreaterThan(6);
+    for (const frame of frames) expect(frame.length).toBeLessThanOrEqual(maxPayload);
+    expect(closes).toEqual([]);
+    expect(disconnects).toEqual([]);
+    expect(client.stats.writes).toBe(frames.length);
+    await client.close();
+    await new Promise((resolve) => wss.close(resolve));
   });
 
   it('reports a peer that stops answering pings as heartbeat-timeout', async () => {

@@ -63,7 +63,7 @@ export function dialUrl(url: string, config: WsConfig, connectTimeout: number, s
       signal?.removeEventListener('abort', onAbort);
       if (error === undefined) {
         socket.off('error', onError);
-        resolve(new WsLink(socket, { remoteAddress: url, highWaterMark: config.highWaterMark, heartbeat: config.heartbeat, role: 'client', handshake, ...(rawSocket === undefined ? {} : { rawSocket }) }));
+        resolve(new WsLink(socket, { remoteAddress: url, limits: config, heartbeat: config.heartbeat, role: 'client', handshake, ...(rawSocket === undefined ? {} : { rawSocket }) }));
         return;
       }
       // onError stays (now a no-op): terminating a connecting socket emits a late 'error'.

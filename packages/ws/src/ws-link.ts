@@ -21,8 +21,8 @@ export type WsHandshake = { readonly url: string; readonly headers: Readonly<Inc
 export interface WsLinkOptions {
   /** Description of the remote end (`ip:port` server side, the URL client side). */
   remoteAddress: string;
-  /** `bufferedAmount` at which `write()` returns `false`, in bytes. */
-  highWaterMark: number;
+  /** The transport's frame limits, one object shared by its links. */
+  limits: WsLimits;
   /** Ping/pong interval in ms; 0 disables the heartbeat. */
   heartbeat: number;
   /** Which side of the connection this link is (see {@link Heartbeat}). */
@@ -31,6 +31,14 @@ export interface WsLinkOptions {
   handshake: WsHandshake;
   /** The socket `ws` writes to: tells a write the kernel took from one a teardown cut short. */
   rawSocket?: RawSocket;
+}
+
+/** Frame limits of a WebSocket transport, shared by its links (one field per link, not two). */
+export interface WsLimits {
+  /** `bufferedAmount` at which `write()` returns `false`, in bytes. */
+  readonly highWaterMark: number;
+  /** The largest frame either side accepts (`maxPayload`), in bytes: core writes none bigger (`Link.maxWriteBytes`). */
+  readonly maxPayload: number;
 }
 
 /** The members of the socket under a WebSocket that a link uses (a `net.Socket` or a `tls.TLSSocket`). */
@@ -80,7 +88,7 @@ export class WsLink implements Link, HeartbeatOwner {
   readonly remoteAddress: string;
   readonly handshake: WsHandshake;
   readonly #socket: WebSocket;
-  readonly #highWaterMark: number;
+  readonly #limits: WsLimits;
   readonly #heartbeat: Heartbeat | undefined;
   readonly #raw: RawSocket | undefined;
   #handlers: LinkHandlers | undefined;
@@ -94,7 +102,7 @@ export class WsLink implements Link, HeartbeatOwner {
     this.#socket = socket;
     this.remoteAddress = options.remoteAddress;
     this.handshake = options.handshake;
-    this.#highWaterMark = options.highWaterMark;
+    this.#limits = options.limits;
     this.#raw = options.rawSocket;
     // Without permessage-deflate, `ws` frames and writes a message inside send(); over TLS the
     // socket writes later. Both were settled by the handshake, before the link exists.
@@ -133,6 +141,11 @@ export class WsLink implements Link, HeartbeatOwner {
 
   get bufferedAmount(): number {
     return this.#socket.bufferedAmount;
+  }
+
+  /** `maxPayload`: a peer with the same setting accepts every frame core writes. */
+  get maxWriteBytes(): number {
+    return this.#limits.maxPayload;
   }
 
   /** Bytes read from the socket under the WebSocket, when the link has it (read by the {@link Heartbeat}). */
@@ -195,7 +208,7 @@ export class WsLink implements Link, HeartbeatOwner {
       socket.send(chunk, TEXT, (error) => WsLink.#settle(this, error, handedOver, callback));
       handedOver = raw !== undefined && raw.writableLength === before;
     }
-    if (socket.bufferedAmount < this.#highWaterMark) return true;
+    if (socket.bufferedAmount < this.#limits.highWaterMark) return true;
     this.#flags |= NEED_DRAIN;
     return false;
   }
@@ -235,7 +248,7 @@ export class WsLink implements Link, HeartbeatOwner {
   // Each send callback checks the buffer: the last pending one runs once it is empty, so a
   // `write()` that returned false is always followed by onDrain (or by onClose).
   static #maybeDrain(link: WsLink): void {
-    if ((link.#flags & NEED_DRAIN) === 0 || link.#edges?.closeInfo !== undefined || link.#socket.bufferedAmount >= link.#highWaterMark) return;
+    if ((link.#flags & NEED_DRAIN) === 0 || link.#edges?.closeInfo !== undefined || link.#socket.bufferedAmount >= link.#limits.highWaterMark) return;
     link.#flags &= ~NEED_DRAIN;
     link.#handlers?.onDrain();
   }

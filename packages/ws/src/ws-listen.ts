@@ -59,7 +59,7 @@ function routeUpgrades(server: http.Server, config: WsConfig, onLink: (link: Lin
   const accept = (socket: WebSocket, request: http.IncomingMessage): void => {
     const link = new WsLink(socket, {
       remoteAddress: owned ? socketAddress(request.socket) : formatAddress(request.socket.remoteAddress, request.socket.remotePort),
-      highWaterMark: config.highWaterMark,
+      limits: config,
       heartbeat: config.heartbeat,
       role: 'server',
       handshake: serverHandshake(request),

@@ -1,10 +1,11 @@
 /**
  * `ws({ port })`, `ws({ server, path })`, `ws({ url })`: the WebSocket transport for Node, on `ws`.
  */
-import { DEFAULT_MAX_LINE_BYTES, ErrorCode, ProjError, checkNumber, formatAddress, type Link, type Listener, type Transport } from '@proj/core';
+import { ErrorCode, ProjError, checkNumber, formatAddress, type Link, type Listener, type Transport } from '@proj/core';
 import type http from 'node:http';
 import https from 'node:https';
 import type { PerMessageDeflateOptions } from 'ws';
+import { DEFAULT_MAX_PAYLOAD } from './max-payload.js';
 import { secureContextOf, type TlsOptions } from './tls-options.js';
 import { dialUrl, type DialTls } from './ws-dial.js';
 import { listenAttached, listenStandalone, serverUrl, type WsConfig } from './ws-listen.js';
@@ -40,9 +41,12 @@ export interface WsOptions {
   heartbeat?: number;
   /**
    * Largest frame accepted, in bytes; a bigger one closes the connection with 1009
-   * (`PROJ_ERR_TRANSPORT`). Keep it ≥ the channel's `maxLineBytes`: core coalesces the lines
-   * sent in one tick into one frame, so the default leaves room for a maximal line (1 MiB)
-   * plus a few small ones. @default 1114112 (1 MiB + 64 KiB)
+   * (`PROJ_ERR_TRANSPORT`). Also the largest frame this side sends: the lines queued during
+   * backpressure or while a client was disconnected leave as several frames of whole lines,
+   * each within it, so a peer with the same setting accepts them all. Keep it ≥ the channel's
+   * `maxLineBytes` on both sides: a single line bigger than it still goes alone, and the peer
+   * refuses it. The default leaves room for a maximal line (1 MiB) plus a few small ones.
+   * @default 1114112 (1 MiB + 64 KiB)
    */
   maxPayload?: number;
   /** permessage-deflate compression (`true` or ws's options). Off by default: it costs CPU and memory per connection. @default false */
@@ -66,8 +70,6 @@ export interface WsOptions {
   tls?: TlsOptions;
 }
 
-/** Default `maxPayload`: core's default `maxLineBytes` (1 MiB) plus 64 KiB for the small lines coalesced with it. */
-export const DEFAULT_MAX_PAYLOAD = DEFAULT_MAX_LINE_BYTES + 64 * 1024;
 
 function invalid(option: string, value: unknown, why: string): ProjError {
   return new ProjError(ErrorCode.INVALID_OPTION, `${option} ${why}, got ${String(value)}`, { details: { option, value } });
