@@ -30,7 +30,10 @@ export interface BroadcastOptions {
 export interface BroadcastResult {
   /** Peers the message was queued for. */
   sent: number;
-  /** Peers skipped because their send queue was full (each reported by its own `dropped` event). */
+  /**
+   * Peers skipped, each reported by its own `dropped` event whose error's `cause` says why: their
+   * send queue was full (`PROJ_ERR_QUEUE_FULL`), or sending threw (a custom link's `write()` failing).
+   */
   skipped: number;
 }
 
@@ -113,7 +116,8 @@ export class ConnectionRegistry implements Iterable<Peer> {
         peer.sendEncoded(line);
         result.sent++;
       } catch (err) {
-        // The peer's queue is full (PROJ_ERR_QUEUE_FULL): skip this slow consumer, tell it, go on.
+        // Its queue is full (PROJ_ERR_QUEUE_FULL), or its link's write() threw: skip this peer,
+        // report why, and go on with the others.
         result.skipped++;
         peer.emitSkipped(err);
       }

@@ -4,7 +4,7 @@
  */
 import { Channel, type ChannelEvents, type ChannelOptions, type ConnectionState, type DisconnectInfo, type DisconnectReason } from './channel.js';
 import { clockNow, fromClock } from './clock.js';
-import { ErrorCode, ProjError } from './errors.js';
+import { ErrorCode, ProjError, isProjError } from './errors.js';
 import type { DroppedInfo } from './send-queue.js';
 import type { Link } from './transport.js';
 
@@ -180,9 +180,10 @@ export class Peer extends Channel<PeerEvents> {
     return Peer.#closedPromise(this);
   }
 
-  /** @internal A broadcast skipped this peer because its queue was full: report it as dropped. */
+  /** @internal A broadcast skipped this peer (its queue was full, or sending threw `cause`): report it as dropped. */
   emitSkipped(cause: unknown): void {
-    const error = new ProjError(ErrorCode.DROPPED, `broadcast to ${this.id} skipped: send queue full`, { cause, details: { connection: this.id } });
+    const why = isProjError(cause) && cause.code === ErrorCode.QUEUE_FULL ? 'send queue full' : `send failed (${cause instanceof Error ? cause.message : String(cause)})`;
+    const error = new ProjError(ErrorCode.DROPPED, `broadcast to ${this.id} skipped: ${why}`, { cause, details: { connection: this.id } });
     this.reportDropped({ messages: 1, bytes: 0, error });
   }
 

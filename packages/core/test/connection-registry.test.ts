@@ -1,5 +1,5 @@
 import { describe, expect, it, vi, afterEach } from 'vitest';
-import { connect, memory, serve, ErrorCode, ConnectionRegistry, type Peer } from '../src/index.js';
+import { connect, memory, serve, ErrorCode, ConnectionRegistry, type Link, type Peer, type Transport } from '../src/index.js';
 import { nextEvent, until } from '@proj/testing';
 
 const fast = { initialDelay: 5, maxDelay: 20, jitter: 'none' as const };
@@ -81,6 +81,57 @@ describe('ConnectionRegistry', () => {
     expect(dropped[0]![0]).toBe(ErrorCode.DROPPED);
     await slow.end();
     await server.close();
+  });
+
+  it('skips a peer whose link throws on write, reports why, and still reaches the others', async () => {
+    const inner = memory();
+    let links = 0;
+    const t: Transport = {
+      name: 'broken-second',
+      dial: (signal) => inner.dial(signal),
+      // The second link accepted throws from write(), as a buggy custom link might.
+      listen: (onLink) =>
+        inner.listen((link) => {
+          if (++links !== 2) return onLink(link);
+          const broken: Link = {
+            transport: link.transport,
+            remoteAddress: link.remoteAddress,
+            asyncDelivery: true,
+            get bufferedAmount() {
+              return link.bufferedAmount;
+            },
+            attach: (h) => link.attach(h),
+            write: () => {
+              throw new Error('link bug');
+            },
+            end: () => link.end(),
+            destroy: (e) => link.destroy(e),
+            pause: () => link.pause(),
+            resume: () => link.resume(),
+          };
+          onLink(broken);
+        }),
+    };
+    const server = await serve(t, () => {}, { highWaterMark: 1 });
+    const good = connect(t, { reconnect: fast });
+    await good.connected();
+    await until(() => server.peers.size === 1);
+    const broken = connect(t, { reconnect: false });
+    await broken.connected();
+    await until(() => server.peers.size === 2);
+    const dropped: string[] = [];
+    server.on('dropped', (info) => dropped.push(info.error.message));
+    const received: unknown[] = [];
+    good.on('message', (m) => received.push(m));
+    // highWaterMark 1 and 8 KiB: the line is written from inside send(), where the broken link throws.
+    const result = server.broadcast({ pad: 'x'.repeat(9000) });
+    expect(result).toEqual({ sent: 1, skipped: 1 });
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]).toMatch(/skipped: send failed \(link bug\)$/);
+    await until(() => received.length === 1);
+    await good.end();
+    await server.close({ grace: 0 });
+    await broken.close();
   });
 
   it('closes a peer that stays idle past idleTimeout, but not an active one', async () => {
