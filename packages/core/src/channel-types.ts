@@ -50,7 +50,7 @@ export interface ChannelStats {
   malformed: number;
   /** Messages discarded by an overflow policy or a close with unsent data (each reported by a `dropped` event). */
   dropped: number;
-  /** Write calls made to the transport (one per coalesced batch). */
+  /** Write calls made to the transport: one per coalesced batch, or per part of one cut to a link's `maxWriteBytes`. */
   writes: number;
 }
 

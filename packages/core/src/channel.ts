@@ -2,7 +2,8 @@
  * The channel: what a server-side peer and a client share. It binds a link to NDJSON framing,
  * coalesces sends into one write per tick (on a byte stream, the replies to an incoming chunk:
  * one write once it is decoded; on a link with `asyncDelivery`, sends that may fill
- * `highWaterMark` are written as they do), applies backpressure in both directions, keeps
+ * `highWaterMark` are written as they do; on a link with `maxWriteBytes`, a batch above it is
+ * written in parts), applies backpressure in both directions, keeps
  * counters, and (opt-in) watches liveness. Subclasses decide what a closed link means (a peer is
  * gone; a client reconnects).
  */
@@ -84,6 +85,14 @@ function configOf(options: ChannelOptions, owner: object | undefined): ChannelCo
  * `highWaterMark` still coalesces this much into one write.
  */
 const EARLY_WRITE_BYTES = 8192;
+
+/**
+ * Most bytes of lines coalesced into one write on a link with `maxWriteBytes` (a WebSocket), even
+ * when its limit is higher: the default `maxPayload` of `ws()` (1 MiB + 64 KiB), so that a peer
+ * left at the default accepts every frame of several lines when this side raised its own limit to
+ * receive bigger ones. A single line up to `maxWriteBytes` still goes, alone.
+ */
+const MAX_COALESCED_BYTES = DEFAULT_MAX_LINE_BYTES + 64 * 1024;
 
 // Bits of `Channel.#flags`.
 /** A flush is due at the next tick, or at the end of the chunk being decoded. */
@@ -226,7 +235,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
 
   /**
    * Sends one JSON value. Encoding happens now: an unencodable value throws `PROJ_ERR_ENCODE`
-   * and nothing is queued. Writes are coalesced: every `send()` in one tick becomes one write;
+   * and nothing is queued. Writes are coalesced: every `send()` in one tick becomes one write (in parts within a WebSocket's `maxPayload`);
    * on a byte stream (tcp, unix) the sends made while an incoming chunk is handled (the replies
    * to it) go out together as soon as it is decoded, so a tick writes once per chunk it read.
    * Sends that may queue `highWaterMark` bytes (a third of it in UTF-16 units, and 8 KiB at
@@ -536,9 +545,22 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const queue = channel.#queue!;
     const batch = queue.take();
     const limit = link.maxWriteBytes;
-    if (limit === undefined || batch.bytes <= limit) Channel.#writeBatch(channel, link, queue, batch);
+    if (limit === undefined || batch.bytes <= Math.min(limit, MAX_COALESCED_BYTES)) {
+      Channel.#writeBatch(channel, link, queue, batch);
+      return;
+    }
     // Lines queued during backpressure or a disconnection: several chunks, each within the limit.
-    else for (const part of splitBatch(batch, limit)) Channel.#writeBatch(channel, link, queue, part);
+    for (const part of splitBatch(batch, Math.min(limit, MAX_COALESCED_BYTES))) {
+      if (part.bytes <= limit) Channel.#writeBatch(channel, link, queue, part);
+      // One line over the limit: the peer would close the link on it, losing what follows it.
+      else Channel.#dropOversize(channel, link, part, limit);
+    }
+  }
+
+  static #dropOversize(channel: AnyChannel, link: Link, part: Batch, limit: number): void {
+    const { messages, bytes } = part;
+    const why = `a line of ${bytes} bytes is over the ${link.transport} link's maxWriteBytes (${limit}): the peer would refuse it`;
+    channel.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: ${why}`, { details: { connection: channel.id, messages, bytes, maxWriteBytes: limit } }) });
   }
 
   static #writeBatch(channel: AnyChannel, link: Link, queue: SendQueue, batch: Batch): void {

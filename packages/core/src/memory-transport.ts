@@ -170,6 +170,7 @@ let nextMemoryId = 0;
  * `serve()` and `connect()`. Dialling while nothing listens is refused like ECONNREFUSED.
  */
 export function memory(options: MemoryLinkOptions = {}): Transport {
+  if (options.maxWriteBytes !== undefined) checkNumber('maxWriteBytes', options.maxWriteBytes, 1);
   const id = ++nextMemoryId;
   let onLink: ((link: Link) => void) | undefined;
   return {

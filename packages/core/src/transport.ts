@@ -57,10 +57,14 @@ export interface Link {
   readonly asyncDelivery?: boolean;
   /**
    * Largest chunk one `write()` may carry, in UTF-8 bytes, for a link whose peer refuses bigger
-   * ones (a WebSocket peer closes with 1009 on a frame above its `maxPayload`). Core writes a
-   * larger batch, such as the lines queued during backpressure or while a client was
-   * disconnected, as several writes of whole lines, each within it; a single line bigger than it
-   * still goes alone. Read at each write. @default undefined (no limit)
+   * ones (a WebSocket peer closes with 1009 on a frame above its `maxPayload`, and what was
+   * written after that frame is lost). Core writes a larger batch, such as the lines queued
+   * during backpressure or while a client was disconnected, as several writes of whole lines,
+   * each within it and within 1 MiB + 64 KiB (the default `maxPayload`); a line bigger than
+   * 1 MiB + 64 KiB goes alone, and a line bigger than this limit is not written but reported
+   * through `dropped` (`PROJ_ERR_DROPPED`, `details.maxWriteBytes`). Read at each write. Set it
+   * only with `asyncDelivery`: the parts of a batch are written one after the other, and a
+   * `write()` that re-entered the channel would interleave with them. @default undefined (no limit)
    */
   readonly maxWriteBytes?: number;
   /**

@@ -345,16 +345,36 @@ describe('writes on a link with maxWriteBytes (a WebSocket peer refuses frames a
     expect(peer!.stats.bytesOut).toBe(Buffer.byteLength(lines(0, 200)));
   });
 
-  it('send a line bigger than the limit alone, and the others around it within the limit', async () => {
+  it('drop a line bigger than the limit, reported, and write the others around it within the limit', async () => {
     const scripted = scriptedLink({ maxWriteBytes: 300 });
     server = await serve(serving(scripted), () => {});
     const [peer] = server.peers.list();
-    for (let n = 0; n < 5; n++) peer!.send({ n });
+    const dropped: Array<{ messages: number; bytes: number; code: string; maxWriteBytes: unknown }> = [];
+    server.on('dropped', (info) => dropped.push({ messages: info.messages, bytes: info.bytes, code: info.error.code, maxWriteBytes: info.error.details.maxWriteBytes }));
+    for (let n = 0; n < 30; n++) peer!.send({ n });
     peer!.send({ big: 'y'.repeat(500) });
-    for (let n = 5; n < 10; n++) peer!.send({ n });
+    for (let n = 30; n < 60; n++) peer!.send({ n });
     await new Promise((resolve) => setImmediate(resolve));
-    // 5 × 8 bytes, then the 511-byte line, then 5 × 8 bytes: within 300, only the big line alone.
-    expect(scripted.writes.map((w) => Buffer.byteLength(w))).toEqual([40, 511, 40]);
+    // 10 lines of 8 bytes and 20 of 9, then the 511-byte line (not written), then 30 of 9.
+    expect(scripted.writes.map((w) => Buffer.byteLength(w))).toEqual([260, 270]);
+    expect(scripted.writes.join('')).toBe(Array.from({ length: 60 }, (_, n) => `{"n":${n}}\n`).join(''));
+    expect(dropped).toEqual([{ messages: 1, bytes: 511, code: 'PROJ_ERR_DROPPED', maxWriteBytes: 300 }]);
+    expect(peer!.stats).toMatchObject({ messagesOut: 60, dropped: 1, writes: 2 });
+  });
+
+  it('coalesce at most 1 MiB + 64 KiB into one write under a higher limit, and write a line up to the limit alone', async () => {
+    const scripted = scriptedLink({ maxWriteBytes: 4 * 1024 * 1024 });
+    server = await serve(serving(scripted), () => {}, { maxQueueBytes: 16 * 1024 * 1024, highWaterMark: 64 * 1024 * 1024 }); // no early writes
+    const [peer] = server.peers.list();
+    const small = { pad: 'x'.repeat(1000) }; // 1,011 bytes a line
+    for (let n = 0; n < 1500; n++) peer!.send(small);
+    peer!.send({ big: 'y'.repeat(2 * 1024 * 1024) });
+    for (let n = 0; n < 10; n++) peer!.send(small);
+    await new Promise((resolve) => setImmediate(resolve));
+    const sizes = scripted.writes.map((w) => Buffer.byteLength(w));
+    // 1,500 lines of 1,011 bytes: 1,101 lines (1,113,111 bytes) at most per write, so two writes.
+    expect(sizes).toEqual([1101 * 1011, 399 * 1011, 2 * 1024 * 1024 + 11, 10 * 1011]);
+    expect(peer!.stats.dropped).toBe(0);
   });
 
   it('reach a client\'s server whole after a disconnection, in chunks within the limit', async () => {

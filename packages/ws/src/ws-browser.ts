@@ -14,9 +14,10 @@ export interface WsBrowserOptions {
   highWaterMark?: number;
   /**
    * Largest frame sent, in bytes: the lines queued during backpressure or while disconnected
-   * leave as several frames of whole lines, each within it. Set it to the server's `maxPayload`
-   * (a bigger frame makes the server close with 1009). @default 1114112 (1 MiB + 64 KiB, the
-   * default `maxPayload` of `ws()`)
+   * leave as several frames of whole lines, each within it (and within 1 MiB + 64 KiB); a line
+   * bigger than it is not sent but reported through `dropped` (`PROJ_ERR_DROPPED`). Set it to
+   * the server's `maxPayload` (a bigger frame makes the server close with 1009).
+   * @default 1114112 (1 MiB + 64 KiB, the default `maxPayload` of `ws()`)
    */
   maxPayload?: number;
   /** ms the dial may take before it fails with `PROJ_ERR_CONNECT`. @default 10000 */

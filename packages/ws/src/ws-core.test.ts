@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, connect, serve, type DisconnectInfo, type Peer } from '@proj/core';
+import { ErrorCode, connect, serve, type Client, type DisconnectInfo, type DroppedInfo, type Peer } from '@proj/core';
 import diagnostics from 'node:diagnostics_channel';
 import type net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ws } from './index.js';
+import { DEFAULT_MAX_PAYLOAD, ws } from './index.js';
 import { freePort, until } from '@proj/testing';
 import { once } from './test-helpers.js';
 
@@ -138,33 +138,76 @@ describe('ws() with core', () => {
     await server.close();
   });
 
-  it('keeps every frame within maxPayload: what a client queued while disconnected arrives whole, not refused with 1009', async () => {
-    const maxPayload = 16 * 1024;
+  /**
+   * A client that queues `send` while no server listens, then a bare `ws` server with
+   * `serverMaxPayload` starts: what reaches it, frame by frame, once every line that can arrive has.
+   */
+  async function queuedThenServed(clientMaxPayload: number | undefined, serverMaxPayload: number, send: (client: Client) => void, expected: number) {
     const port = await freePort();
-    const client = connect(ws({ port, maxPayload }), { reconnect: { initialDelay: 5, maxDelay: 20, jitter: 'none' } });
+    const client = connect(ws({ port, ...(clientMaxPayload === undefined ? {} : { maxPayload: clientMaxPayload }) }), {
+      reconnect: { initialDelay: 5, maxDelay: 20, jitter: 'none' },
+      maxQueueBytes: 64 * 1024 * 1024,
+    });
     const disconnects: DisconnectInfo[] = [];
     client.on('disconnect', (info) => disconnects.push(info));
-    // ~100 KiB queued while no server listens: one batch of six maxPayloads once connected.
-    const total = 1000;
-    for (let n = 0; n < total; n++) client.send({ n, text: 'é'.repeat(n % 5), pad: 'x'.repeat(80) });
-    // A bare `ws` server with the same limit, to see the frames themselves.
-    const wss = new WebSocketServer({ port, host: '127.0.0.1', maxPayload });
+    const dropped: DroppedInfo[] = [];
+    client.on('dropped', (info) => dropped.push(info));
+    send(client);
+    const wss = new WebSocketServer({ port, host: '127.0.0.1', maxPayload: serverMaxPayload });
     const frames: Buffer[] = [];
     const closes: number[] = [];
     wss.on('connection', (socket) => {
       socket.on('message', (data: Buffer) => frames.push(data));
       socket.on('close', (code) => closes.push(code));
     });
-    const received = (): number[] => frames.flatMap((f) => f.toString().split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { n: number }).n));
-    await until(() => received().length === total);
-    expect(received()).toEqual(Array.from({ length: total }, (_, n) => n));
-    expect(frames.length).toBeGreaterThan(6);
-    for (const frame of frames) expect(frame.length).toBeLessThanOrEqual(maxPayload);
-    expect(closes).toEqual([]);
-    expect(disconnects).toEqual([]);
-    expect(client.stats.writes).toBe(frames.length);
+    const lines = (): Array<{ n: number }> => frames.flatMap((f) => f.toString().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { n: number }));
+    await until(() => lines().length === expected);
+    const outcome = { lines: lines(), frames: frames.map((f) => f.length), closes: [...closes], disconnects: [...disconnects], dropped: [...dropped], writes: client.stats.writes };
     await client.close();
     await new Promise((resolve) => wss.close(resolve));
+    return outcome;
+  }
+
+  const small = (n: number) => ({ n, text: 'é'.repeat(n % 5), pad: 'x'.repeat(80) });
+
+  it('keeps every frame within maxPayload: what a client queued while disconnected arrives whole, not refused with 1009', async () => {
+    const maxPayload = 16 * 1024;
+    // ~100 KiB queued while no server listens: one batch of six maxPayloads once connected.
+    const out = await queuedThenServed(maxPayload, maxPayload, (client) => {
+      for (let n = 0; n < 1000; n++) client.send(small(n));
+    }, 1000);
+    expect(out.lines.map((l) => l.n)).toEqual(Array.from({ length: 1000 }, (_, n) => n));
+    expect(out.frames.length).toBeGreaterThan(6);
+    expect(Math.max(...out.frames)).toBeLessThanOrEqual(maxPayload);
+    expect(out.closes).toEqual([]);
+    expect(out.disconnects).toEqual([]);
+    expect(out.writes).toBe(out.frames.length);
+  });
+
+  it('does not send a line bigger than maxPayload, which would lose what follows it: reports it dropped and delivers the rest', async () => {
+    const maxPayload = 16 * 1024;
+    const out = await queuedThenServed(maxPayload, maxPayload, (client) => {
+      for (let n = 0; n < 300; n++) client.send(small(n));
+      client.send({ n: -1, pad: 'y'.repeat(maxPayload) });
+      for (let n = 300; n < 600; n++) client.send(small(n));
+    }, 600);
+    expect(out.lines.map((l) => l.n)).toEqual(Array.from({ length: 600 }, (_, n) => n));
+    expect(out.closes).toEqual([]);
+    expect(out.disconnects).toEqual([]);
+    expect(out.dropped).toHaveLength(1);
+    expect(out.dropped[0]).toMatchObject({ messages: 1, bytes: maxPayload + 18, error: { code: ErrorCode.DROPPED, details: { maxWriteBytes: maxPayload } } });
+  });
+
+  it('keeps frames of several lines within the default maxPayload when this side raised its own (to receive bigger ones)', async () => {
+    // ~2.4 MiB queued by a client whose maxPayload is 4 MiB, for a server left at the default.
+    const out = await queuedThenServed(4 * 1024 * 1024, DEFAULT_MAX_PAYLOAD, (client) => {
+      for (let n = 0; n < 24_000; n++) client.send(small(n));
+    }, 24_000);
+    expect(out.lines).toHaveLength(24_000);
+    expect(out.frames.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...out.frames)).toBeLessThanOrEqual(DEFAULT_MAX_PAYLOAD);
+    expect(out.closes).toEqual([]);
+    expect(out.disconnects).toEqual([]);
   });
 
   it('reports a peer that stops answering pings as heartbeat-timeout', async () => {

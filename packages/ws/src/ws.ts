@@ -41,11 +41,13 @@ export interface WsOptions {
   heartbeat?: number;
   /**
    * Largest frame accepted, in bytes; a bigger one closes the connection with 1009
-   * (`PROJ_ERR_TRANSPORT`). Also the largest frame this side sends: the lines queued during
+   * (`PROJ_ERR_TRANSPORT`). Also bounds the frames this side sends: the lines queued during
    * backpressure or while a client was disconnected leave as several frames of whole lines,
-   * each within it, so a peer with the same setting accepts them all. Keep it ≥ the channel's
-   * `maxLineBytes` on both sides: a single line bigger than it still goes alone, and the peer
-   * refuses it. The default leaves room for a maximal line (1 MiB) plus a few small ones.
+   * each within it and within the default (so a peer left at the default accepts them when this
+   * side raised its own to receive bigger ones); a single line above the default goes alone,
+   * and a line above `maxPayload` is not sent but reported through `dropped`
+   * (`PROJ_ERR_DROPPED`). Use the same value on both sides, ≥ the channel's `maxLineBytes`.
+   * The default leaves room for a maximal line (1 MiB) plus a few small ones.
    * @default 1114112 (1 MiB + 64 KiB)
    */
   maxPayload?: number;
@@ -69,7 +71,6 @@ export interface WsOptions {
    */
   tls?: TlsOptions;
 }
-
 
 function invalid(option: string, value: unknown, why: string): ProjError {
   return new ProjError(ErrorCode.INVALID_OPTION, `${option} ${why}, got ${String(value)}`, { details: { option, value } });
