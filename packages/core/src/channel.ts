@@ -274,6 +274,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
 
   /** Queues an encoded line (used by `send()` and by a registry broadcast that encodes once). */
   protected sendLine(line: string): boolean {
+    if (Channel.#has(this, FINISHED)) throw new ProjError(ErrorCode.CLOSED, `cannot send: ${this.id} is closed`, { details: { connection: this.id } });
     const queue = (this.#queue ??= new SendQueue(this.#config.queueLimits));
     const dropped = queue.push(line, this);
     if (dropped !== undefined) this.reportDropped(dropped);
@@ -317,6 +318,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     this.#lastActivity = clockNow();
     const handlers = new Channel.#LinkBinding(this, link);
     link.attach(handlers);
+    // A link may report from inside attach() that it closed already: the channel let go of it.
+    if (this.#link !== link) return;
     if (Channel.#readHolds(this) > 0) link.pause();
     this.#rare?.heartbeat?.start();
     if (Channel.#queued(this) && !Channel.#has(this, FLUSH_SCHEDULED)) {
@@ -443,12 +446,6 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     }
   }
 
-  /** Reports queued messages that will never be sent, and empties the queue. */
-  protected dropQueued(why: string): void {
-    if (!Channel.#queued(this)) return;
-    const { messages, bytes } = this.#queue!.clear();
-    this.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} unsent message(s) dropped: ${why}`, { details: { connection: this.id, messages, bytes } }) });
-  }
 
   /** Called before `dropped` or `malformed` listeners run (a peer tells its server); no-op here. */
   protected reportToOwner(_event: 'dropped', _info: DroppedInfo): void;
@@ -462,17 +459,26 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     this.fire('dropped', info);
   }
 
-  /** Ends async iteration and rejects `flushed()` waiters: the channel is closed for good. */
-  protected finish(): void {
+  /**
+   * Closes the channel for good: from here on a send throws `PROJ_ERR_CLOSED`, `flushed()`
+   * waiters are rejected if messages are still queued, what is queued is reported through
+   * `dropped` (`why`), and async iteration ends. In that order, so that a `dropped` listener that
+   * sends gets an exception instead of queueing a message nobody will send or report.
+   */
+  protected finish(why: string): void {
     if (Channel.#has(this, FINISHED)) return;
     Channel.#set(this, FINISHED, true);
+    Channel.#settleFlushWaiters(this);
+    if (Channel.#queued(this)) {
+      const { messages, bytes } = this.#queue!.clear();
+      this.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} unsent message(s) dropped: ${why}`, { details: { connection: this.id, messages, bytes } }) });
+    }
     const rare = this.#rare;
     if (rare !== undefined) {
       rare.heartbeat?.stop();
       for (const iterator of rare.iterators ?? []) iterator.finish();
       rare.iterators = undefined;
     }
-    Channel.#settleFlushWaiters(this);
   }
 
   /** Emits one of the shared channel events (subclasses narrow `Events`). */
@@ -550,11 +556,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       return;
     }
     // Lines queued during backpressure or a disconnection: several chunks, each within the limit.
+    let oversize: Batch[] | undefined;
     for (const part of splitBatch(batch, Math.min(limit, MAX_COALESCED_BYTES))) {
       if (part.bytes <= limit) Channel.#writeBatch(channel, link, queue, part);
       // One line over the limit: the peer would close the link on it, losing what follows it.
-      else Channel.#dropOversize(channel, link, part, limit);
+      else (oversize ??= []).push(part);
     }
+    // Reported once every part is written: a `dropped` listener that sends comes after them.
+    if (oversize !== undefined) for (const part of oversize) Channel.#dropOversize(channel, link, part, limit);
   }
 
   static #dropOversize(channel: AnyChannel, link: Link, part: Batch, limit: number): void {

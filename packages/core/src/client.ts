@@ -225,8 +225,7 @@ export class Client extends Channel<ClientEvents> {
     this.#engine.close();
     this.#final = final;
     this.#engine.removeAllListeners();
-    this.dropQueued(why);
-    this.finish();
+    this.finish(why);
     if (previous !== final) this.emit('state', final, previous);
     this.emit('close');
     this.#resolveClosed();

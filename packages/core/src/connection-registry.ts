@@ -88,10 +88,10 @@ export class ConnectionRegistry implements Iterable<Peer> {
     if (this.idleTimeout > 0) this.#armIdle(peer, this.idleTimeout);
   }
 
-  /** @internal Removes a peer whose connection ended. */
-  delete(peer: Peer): void {
+  /** @internal Removes a peer whose connection ended; false if it was not registered. */
+  delete(peer: Peer): boolean {
     const key = peer.key;
-    if (!this.#peers.delete(key)) return;
+    if (!this.#peers.delete(key)) return false;
     const timer = this.#idleTimers.get(key);
     if (timer !== undefined) clearTimeout(timer);
     this.#idleTimers.delete(key);
@@ -100,6 +100,7 @@ export class ConnectionRegistry implements Iterable<Peer> {
       this.#emptyWaiters = [];
       for (const resolve of waiters) resolve();
     }
+    return true;
   }
 
   /**
@@ -111,7 +112,8 @@ export class ConnectionRegistry implements Iterable<Peer> {
     const line = encodeLine(value);
     const result: BroadcastResult = { sent: 0, skipped: 0 };
     for (const peer of this.#peers.values()) {
-      if (peer === options.except || (options.filter !== undefined && !options.filter(peer))) continue;
+      // A peer whose connection just ended (a `disconnect` listener broadcasting) is not sent to.
+      if (peer === options.except || peer.state === 'closed' || (options.filter !== undefined && !options.filter(peer))) continue;
       try {
         peer.sendEncoded(line);
         result.sent++;

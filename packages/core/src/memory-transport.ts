@@ -130,9 +130,10 @@ class MemoryLink implements Link {
     this.peer.#maybeDrain();
     // Like a paused socket, a paused side does not read the end either: the close waits.
     if (!this.#paused && this.#inbox.length === 0 && this.#closeInfo !== undefined) {
-      // The peer ended: like TCP without allowHalfOpen, this side ends too.
+      // The peer ended: like TCP without allowHalfOpen, this side ends too. What this side wrote
+      // before (a reply to the peer's last line) still reaches the peer, before this end does.
       this.#finish(this.#closeInfo);
-      this.peer.#finish({ graceful: true });
+      if (this.peer.#closeInfo === undefined) this.peer.#receiveEnd();
     }
   };
 

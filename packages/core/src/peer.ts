@@ -201,8 +201,7 @@ export class Peer extends Channel<PeerEvents> {
     const extras = Peer.#extrasOf(this);
     extras.origin = { transport: link.transport, remoteAddress: link.remoteAddress, handshake: link.handshake };
     extras.closeInfo = info;
-    this.dropQueued(`connection closed (${info.reason})`);
-    this.finish();
+    this.finish(`connection closed (${info.reason})`);
     this.fire('disconnect', info);
     Peer.#hooks(this).onClose(this, info);
     extras.resolveClosed?.(info);

@@ -105,6 +105,11 @@ export class Server extends TypedEmitter<ServerEvents> {
         ? undefined
         : new Gatekeeper(options.authenticate, options, {
             admit: (peer, buffered) => {
+              // A verdict that lands while the server closes: the peer is not let in, but closed.
+              if (this.#closing !== undefined) {
+                void peer.destroy();
+                return;
+              }
               this.#unadmitted.delete(peer);
               this.#admit(peer);
               for (const value of buffered) this.#dispatch(peer, value);
@@ -169,6 +174,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       return;
     }
     const peer = new Peer(link, this.#hooks, this.#options);
+    // Its link reported from inside attach() that it had closed already: nothing to admit.
+    if (peer.state === 'closed') return;
     if (this.#gate === undefined) {
       this.#admit(peer);
       return;
@@ -239,7 +246,8 @@ export class Server extends TypedEmitter<ServerEvents> {
       this.#gate?.leave(peer);
       return;
     }
-    this.peers.delete(peer);
+    // Closed before it was admitted (its link was closed when accepted): no `connection`, so no `disconnect`.
+    if (!this.peers.delete(peer)) return;
     addPeerStats(this.#totals, peer);
     subscribed(diagnosticChannels.serverDisconnect)?.publish({ server: this, peer, ...info });
     this.emit('disconnect', peer, info);

@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { connect, createLinkPair, memory, serve, ErrorCode, type Link, type LinkHandlers, type Peer, type Transport } from '../src/index.js';
+import { until } from '@proj/testing';
+
+const fast = { initialDelay: 5, maxDelay: 20, jitter: 'none' as const };
+afterEach(() => vi.useRealTimers());
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+};
+
+describe('a channel closing for good', () => {
+  it('refuses a send from a client\'s dropped listener instead of queueing it where nobody sends or reports it', async () => {
+    const client = connect(memory(), { reconnect: fast }); // nothing listens: the sends stay queued
+    client.send({ n: 1 });
+    client.send({ n: 2 });
+    const fromListener: Array<string | undefined> = [];
+    client.on('dropped', () => fromListener.push(codeOf(() => client.send({ late: true }))));
+    await client.close();
+    expect(fromListener).toEqual([ErrorCode.CLOSED]);
+    expect(client.stats.dropped).toBe(2);
+    expect(client.queuedMessages).toBe(0);
+  });
+
+  it('refuses a send to a peer from the server\'s dropped listener once the peer closed', async () => {
+    const t = memory({ highWaterMark: 1 });
+    const server = await serve(t, () => {});
+    const client = connect(t, { reconnect: false });
+    await client.connected();
+    await until(() => server.peers.size === 1);
+    const [peer] = server.peers.list();
+    const fromListener: Array<string | undefined> = [];
+    server.on('dropped', (_info, p) => fromListener.push(codeOf(() => p.send({ late: true }))));
+    // Queued on the server side, then the peer is destroyed: they are reported dropped.
+    for (let n = 0; n < 3; n++) peer!.send({ n, pad: 'x'.repeat(100) });
+    await peer!.destroy();
+    expect(peer!.stats.dropped).toBeGreaterThan(0);
+    expect(fromListener.length).toBeGreaterThan(0);
+    expect(fromListener.every((code) => code === ErrorCode.CLOSED)).toBe(true);
+    expect(peer!.queuedMessages).toBe(0);
+    await client.close();
+    await server.close();
+  });
+
+  it('rejects flushed() when it closes with unsent messages', async () => {
+    const client = connect(memory(), { reconnect: fast });
+    client.send({ n: 1 });
+    const flushed = client.flushed().then(
+      () => 'resolved',
+      (error: { code: string }) => error.code,
+    );
+    await client.close();
+    expect(await flushed).toBe(ErrorCode.CLOSED);
+  });
+
+  it('is not sent to by a broadcast from its own disconnect listener', async () => {
+    const t = memory();
+    const server = await serve(t, () => {});
+    const results: unknown[] = [];
+    server.on('connection', (peer: Peer) => peer.on('disconnect', () => results.push(server.broadcast({ left: peer.id }))));
+    const stays = connect(t, { reconnect: false });
+    const leaves = connect(t, { reconnect: false });
+    await Promise.all([stays.connected(), leaves.connected()]);
+    await until(() => server.peers.size === 2);
+    const received: unknown[] = [];
+    stays.on('message', (m) => received.push(m));
+    await leaves.close();
+    await until(() => results.length === 1 && received.length === 1);
+    expect(results).toEqual([{ sent: 1, skipped: 0 }]);
+    expect(server.stats.dropped).toBe(0);
+    await stays.close();
+    await server.close();
+  });
+});
+
+describe('a server and links that close early', () => {
+  it('does not admit a peer whose link reported its close from inside attach(), nor report it', async () => {
+    const [serverSide, clientSide] = createLinkPair();
+    clientSide.destroy();
+    const closedAlready: Link = {
+      transport: 'scripted',
+      remoteAddress: 'scripted-peer',
+      bufferedAmount: 0,
+      // As DuplexLink and WsLink do for a socket that closed before attach.
+      attach: (handlers: LinkHandlers) => handlers.onClose({ graceful: false }),
+      write: (chunk, callback) => serverSide.write(chunk, callback),
+      end: () => {},
+      destroy: () => {},
+      pause: () => {},
+      resume: () => {},
+    };
+    const transport: Transport = {
+      name: 'scripted',
+      dial: () => Promise.reject(new Error('server side only')),
+      listen: (onLink) => {
+        onLink(closedAlready);
+        return Promise.resolve({ address: 'scripted:', close: () => Promise.resolve() });
+      },
+    };
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    const events: string[] = [];
+    // With a heartbeat: a closed peer must not start one that nobody stops.
+    const server = await serve(transport, () => {}, { heartbeatInterval: 1000 });
+    server.on('connection', () => events.push('connection'));
+    server.on('disconnect', () => events.push('disconnect'));
+    expect(server.peers.size).toBe(0);
+    await server.close();
+    expect(events).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('does not let a peer in whose authentication ends while the server closes', async () => {
+    const t = memory();
+    let release: ((ok: boolean) => void) | undefined;
+    let calls = 0;
+    const server = await serve(t, () => {}, { authenticate: () => (++calls === 1 ? true : new Promise<boolean>((resolve) => (release = resolve))) });
+    // The verdict lands as the last admitted peer leaves during close(): between the registry
+    // emptying and the sweep of the peers still at the gate.
+    server.on('disconnect', () => release?.(true));
+    const admitted = connect(t, { reconnect: false });
+    await admitted.connected();
+    await until(() => server.peers.size === 1);
+    const waiting = connect(t, { reconnect: false });
+    await waiting.connected();
+    await until(() => release !== undefined);
+    await server.close({ grace: 200 });
+    await until(() => waiting.state === 'closed');
+    expect(server.peers.size).toBe(0);
+    await admitted.close();
+    await waiting.close();
+  });
+});
+
+describe('memory() at a graceful close', () => {
+  it('delivers what the other side wrote in reply to the last line before the end, as TCP does', async () => {
+    const [a, b] = createLinkPair();
+    const atA: string[] = [];
+    let aClosed = false;
+    a.attach({ onData: (chunk) => atA.push(String(chunk)), onDrain: () => {}, onClose: () => (aClosed = true) });
+    b.attach({ onData: () => b.write('{"ack":"bye"}\n'), onDrain: () => {}, onClose: () => {} });
+    a.write('{"bye":1}\n');
+    a.end();
+    await until(() => aClosed);
+    expect(atA).toEqual(['{"ack":"bye"}\n']);
+  });
+});
