@@ -172,9 +172,12 @@ function createServer(config: TcpConfig, onLink: (link: Link) => void): net.Serv
   // `handshakeTimeout`: a client that opens TCP and never completes TLS holds a socket for no
   // longer than a dial may take (Node's default is 120 s).
   const server = tls.createServer({ ...config.socketOptions, ...config.tls.options, handshakeTimeout: config.connectTimeout });
-  // Failed handshakes (no or an untrusted client certificate, a timeout) are 'tlsClientError's:
-  // Node closes those sockets itself and they never become links.
   server.on('secureConnection', (socket: tls.TLSSocket) => onLink(tlsLink(socket, tcpSocketOf(socket))));
+  // Failed handshakes (no or an untrusted client certificate, a timeout) are 'tlsClientError's
+  // and never become links. Node closes the socket after a protocol error, but not after the
+  // handshake timeout: a client that sent nothing kept its socket open, and server.close() waited
+  // for it, as long as it liked (https.Server, under wss, destroys them the same way).
+  server.on('tlsClientError', (_error: Error, socket: tls.TLSSocket) => socket.destroy());
   return server;
 }
 

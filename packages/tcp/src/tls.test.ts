@@ -184,4 +184,19 @@ describe('tcp({ tls })', () => {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => silent.close(resolve));
   });
+
+  it('drops a client that opens TCP and never starts TLS once connectTimeout passes, so close() does not wait for it', async () => {
+    const server = await serve(tcp({ port: 0, tls: serverTls(), connectTimeout: 100 }), () => {});
+    const silent = net.connect(server.port!, '127.0.0.1');
+    const closed = new Promise((resolve) => silent.once('close', resolve));
+    silent.on('error', () => {});
+    await within(closed, 5000, 'the server dropping a client that never sent a ClientHello');
+    expect(server.peers.size).toBe(0);
+    // close() with another silent client still inside its handshake time: it resolves once that client is dropped.
+    const second = net.connect(server.port!, '127.0.0.1');
+    second.on('error', () => {});
+    await new Promise((resolve) => second.once('connect', resolve));
+    await within(server.close({ grace: 0 }), 5000, 'server.close() with a client that never started TLS');
+    second.destroy();
+  });
 });

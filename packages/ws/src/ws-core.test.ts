@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, connect, serve, type Client, type DisconnectInfo, type DroppedInfo, type Peer } from '@proj/core';
 import diagnostics from 'node:diagnostics_channel';
-import type net from 'node:net';
+import net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULT_MAX_PAYLOAD, ws } from './index.js';
-import { freePort, until } from '@proj/testing';
+import { freePort, until, within } from '@proj/testing';
 import { once } from './test-helpers.js';
+
+/** A TCP connection to `port` on loopback that swallows its errors. */
+function netConnect(port: number): net.Socket {
+  return net.connect(port, '127.0.0.1').on('error', () => {});
+}
 
 /** A raw `ws` client on a core server: what a browser or a third-party peer would be. */
 function rawClient(port: number): Promise<{ socket: WebSocket; frames: string[] }> {
@@ -107,6 +112,23 @@ describe('ws() with core', () => {
     expect(peer!.handshake).toBe(open.handshake);
     await clientClosed;
     await server.close();
+  });
+
+  it('closes without waiting for connections that never upgraded, and still ends upgraded ones gracefully', async () => {
+    const server = await serve(ws({ port: 0 }), () => {});
+    const client = connect(ws({ port: server.port! }), { reconnect: false });
+    await client.connected();
+    const disconnected = once<[DisconnectInfo]>(client, 'disconnect');
+    // One connection that sends nothing, one that stops in the middle of its upgrade request.
+    const silent = netConnect(server.port!);
+    const partial = netConnect(server.port!);
+    await Promise.all([once(silent, 'connect'), once(partial, 'connect')]);
+    partial.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const gone = Promise.all([once(silent, 'close'), once(partial, 'close')]);
+    await within(server.close({ grace: 1000 }), 5000, 'server.close() with connections that never upgraded');
+    await within(gone, 1000, 'the connections that never upgraded being closed');
+    expect((await disconnected)[0].reason).toBe('remote-end');
+    await client.close();
   });
 
   it('reports a server end as remote-end and a server destroy as remote-reset', async () => {

@@ -131,6 +131,10 @@ export function listenStandalone(
           stop();
           // Resolves once upgraded sockets are gone too: they still count as the server's connections.
           if (server.listening) server.close();
+          // Connections that never upgraded (nothing sent, a partial request) would hold close()
+          // until Node's header timeout (a minute): they are ended here. Upgraded ones are not
+          // the http server's any more and stay for the registry to close gracefully.
+          server.closeAllConnections();
           return closed;
         },
       });
