@@ -109,6 +109,8 @@ const ITERATOR_HOLD = 16;
 const CLOSING = 32;
 /** The link reported its close and the handlers of its last line run: no early write, no `end()`. */
 const LINK_GONE = 64;
+/** Nothing has come from the other end on this link yet: written batches are kept, as it may still refuse the connection. */
+const UNPROVEN = 128;
 
 /** The state of a channel that is iterated, held, awaited or watched by a heartbeat: most never are. */
 interface RareState {
@@ -308,6 +310,22 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       return false;
     }
     return true;
+  }
+
+  /**
+   * Keeps what is written on the next link until {@link Channel.proven}, bounded by
+   * `maxQueueBytes`: if the other end refuses the connection (its first line is a refusal), it
+   * discarded those lines, and the close with reason `refused` puts them back in the queue.
+   */
+  protected holdUntilProven(): void {
+    Channel.#set(this, UNPROVEN, true);
+  }
+
+  /** The other end accepted the connection: what was written on it is no longer kept. */
+  protected proven(): void {
+    if (!Channel.#has(this, UNPROVEN)) return;
+    Channel.#set(this, UNPROVEN, false);
+    this.#queue?.releaseHeld();
   }
 
   /** Binds a freshly established link. */
@@ -577,7 +595,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     channel.stats.bytesOut += batch.bytes;
     channel.stats.writes++;
     channel.#rare?.heartbeat?.sent();
-    if (!link.write(batch.data, queue.track(batch))) Channel.#set(channel, BLOCKED, true);
+    if (!link.write(batch.data, queue.track(batch, Channel.#has(channel, UNPROVEN)))) Channel.#set(channel, BLOCKED, true);
   }
 
   /** A blank line: every NDJSON reader skips it. Not sent when data is pending anyway. */
@@ -593,8 +611,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * a client sends them on its next connection, a peer reports them as dropped. Bytes the
    * transport did accept before a reset may still be lost: TCP gives no delivery receipt.
    */
-  static #recoverUnconfirmed(channel: AnyChannel): void {
-    const unconfirmed = channel.#queue?.takeUnconfirmed();
+  static #recoverUnconfirmed(channel: AnyChannel, refused: boolean): void {
+    // A refusing server discarded everything written on the link, confirmed or not.
+    const unconfirmed = channel.#queue?.takeUnconfirmed(refused);
     if (unconfirmed === undefined || unconfirmed.length === 0) return;
     for (const batch of unconfirmed) {
       channel.stats.messagesOut -= batch.messages;
@@ -644,8 +663,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       // or a peer would stay registered to a dead link and `server.close()` would wait for it.
       Channel.#set(channel, LINK_GONE, false);
       channel.#rare?.heartbeat?.stop();
-      Channel.#recoverUnconfirmed(channel);
       const closing = channel.#rare?.closing;
+      Channel.#recoverUnconfirmed(channel, closing?.reason === 'refused');
+      Channel.#set(channel, UNPROVEN, false);
       channel.#link = undefined;
       Channel.#setClosing(channel, undefined);
       Channel.#set(channel, BLOCKED, false);

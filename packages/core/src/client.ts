@@ -58,6 +58,14 @@ export interface ClientEvents extends ChannelEvents {
 
 let clientSequence = 0;
 
+/**
+ * How long what a client writes on a new connection is kept, until the server says anything
+ * (ms): a server refuses a connection (`maxConnections`, or `authenticate` within its
+ * `authTimeout`, 10 s by default) with its first line and discards what the client wrote, which
+ * the client then sends again on its next connection instead of losing it.
+ */
+const REFUSAL_WINDOW_MS = 15_000;
+
 /** A reconnecting client channel. Create it with {@link connect}. */
 export class Client extends Channel<ClientEvents> {
   readonly id: string;
@@ -67,6 +75,8 @@ export class Client extends Channel<ClientEvents> {
   readonly #reconnect: boolean;
   #connections = 0;
   #firstMessage = false;
+  /** Ends the refusal window of the current connection (see {@link REFUSAL_WINDOW_MS}). */
+  #refusalWindow: ReturnType<typeof setTimeout> | undefined;
   #stopping: 'end' | 'destroy' | undefined;
   #final: 'closed' | 'failed' | undefined;
   #closed: Promise<void>;
@@ -181,6 +191,9 @@ export class Client extends Channel<ClientEvents> {
     this.#connections++;
     if (this.#connections > 1) this.reconnects++;
     this.#firstMessage = true;
+    this.holdUntilProven();
+    this.#refusalWindow = setTimeout(() => this.#closeRefusalWindow(), REFUSAL_WINDOW_MS);
+    this.#refusalWindow.unref?.();
     this.attachLink(link);
     const info: ConnectInfo = { remoteAddress: link.remoteAddress, connections: this.#connections };
     subscribed(diagnosticChannels.clientConnect)?.publish({ client: this, ...info });
@@ -198,10 +211,20 @@ export class Client extends Channel<ClientEvents> {
       return false;
     }
     this.#engine.markHealthy();
+    this.#closeRefusalWindow();
     return true;
   }
 
+  /** The server accepted the connection, or had the time to refuse it: what was written is no longer kept. */
+  #closeRefusalWindow(): void {
+    clearTimeout(this.#refusalWindow);
+    this.#refusalWindow = undefined;
+    this.proven();
+  }
+
   protected override linkClosed(info: DisconnectInfo): void {
+    clearTimeout(this.#refusalWindow);
+    this.#refusalWindow = undefined;
     subscribed(diagnosticChannels.clientDisconnect)?.publish({ client: this, ...info });
     this.fire('disconnect', info);
     if (this.#stopping !== undefined) {

@@ -4,9 +4,6 @@
  */
 import type { Batch } from './send-queue.js';
 
-/** No batch in flight: an idle connection holds no array of its own (bench "memory per idle connection"). */
-const NONE: Batch[] = Object.freeze([]) as unknown as Batch[];
-
 type WriteCallback = (error?: Error | null) => void;
 
 /**
@@ -19,34 +16,63 @@ type WriteCallback = (error?: Error | null) => void;
  * tracked before the write starts.
  */
 export class Inflight {
-  #batches: Batch[] = NONE;
+  #writes: LinkWrites | undefined;
   /** The callback of the current link's writes, made by its first write. */
   #onWritten: WriteCallback | undefined;
 
-  /** Tracks a batch about to be written; returns the callback to hand to `Link.write`. */
-  track(batch: Batch): WriteCallback {
+  /**
+   * Tracks a batch about to be written; returns the callback to hand to `Link.write`. With
+   * `hold` (`holdBytes` > 0), confirmed batches are kept too, up to `holdBytes` in all, until
+   * {@link Inflight.release}: a server may yet refuse the connection and discard them.
+   */
+  track(batch: Batch, holdBytes = 0): WriteCallback {
     if (this.#onWritten === undefined) {
-      const batches: Batch[] = [];
-      this.#batches = batches;
-      this.#onWritten = confirmer(batches);
+      const writes: LinkWrites = { pending: [], held: holdBytes > 0 ? [] : undefined, heldBytes: 0, holdBytes };
+      this.#writes = writes;
+      this.#onWritten = confirmer(writes);
     }
-    this.#batches.push(batch);
+    this.#writes!.pending.push(batch);
     return this.#onWritten;
   }
 
-  /** Everything not confirmed, oldest first; starts afresh for the next link. */
-  takeUnconfirmed(): Batch[] {
-    const unconfirmed = this.#batches;
-    this.#batches = NONE;
-    // A late callback of the dead link reaches the array it captured, never the next link's.
+  /** Stops keeping confirmed batches: the connection is proven (see {@link Inflight.track}). */
+  release(): void {
+    if (this.#writes !== undefined) this.#writes.held = undefined;
+  }
+
+  /**
+   * Everything not confirmed, oldest first, and with `withHeld` the kept confirmed batches before
+   * them; starts afresh for the next link.
+   */
+  takeUnconfirmed(withHeld = false): Batch[] {
+    const writes = this.#writes;
+    this.#writes = undefined;
+    // A late callback of the dead link reaches the arrays it captured, never the next link's.
     this.#onWritten = undefined;
-    return unconfirmed === NONE ? [] : unconfirmed.slice();
+    if (writes === undefined) return [];
+    return withHeld && writes.held !== undefined ? [...writes.held, ...writes.pending] : writes.pending.slice();
   }
 }
 
+/** One link's batches: written and not yet confirmed; confirmed and kept while held. */
+interface LinkWrites {
+  readonly pending: Batch[];
+  /** Confirmed batches kept until released; `undefined` when not holding (released, or over `holdBytes`). */
+  held: Batch[] | undefined;
+  heldBytes: number;
+  readonly holdBytes: number;
+}
+
 /** The write callback of one link's batches: each success confirms the oldest; an error leaves them all. */
-function confirmer(batches: Batch[]): WriteCallback {
+function confirmer(writes: LinkWrites): WriteCallback {
   return (error) => {
-    if (error === undefined || error === null) batches.shift();
+    if (error !== undefined && error !== null) return;
+    const batch = writes.pending.shift();
+    const held = writes.held;
+    if (batch === undefined || held === undefined) return;
+    writes.heldBytes += batch.bytes;
+    // Past the bound, keeping them would grow memory with every send: the guarantee lapses.
+    if (writes.heldBytes > writes.holdBytes) writes.held = undefined;
+    else held.push(batch);
   };
 }

@@ -261,13 +261,21 @@ export class SendQueue {
    * callback to hand to `Link.write`. The queue keeps it so that a channel holds one field for
    * both, and none before its first send (bench "memory per idle connection").
    */
-  track(batch: Batch): (error?: Error | null) => void {
-    return (this.#inflight ??= new Inflight()).track(batch);
+  track(batch: Batch, hold = false): (error?: Error | null) => void {
+    return (this.#inflight ??= new Inflight()).track(batch, hold ? this.maxBytes : 0);
   }
 
-  /** The tracked batches the link never confirmed, oldest first, for {@link SendQueue.requeue}; tracking starts afresh for the next link. */
-  takeUnconfirmed(): Batch[] {
-    return this.#inflight?.takeUnconfirmed() ?? [];
+  /** Stops keeping the confirmed batches `track(batch, true)` kept (see {@link Inflight.release}). */
+  releaseHeld(): void {
+    this.#inflight?.release();
+  }
+
+  /**
+   * The tracked batches the link never confirmed, oldest first, and with `withHeld` the confirmed
+   * ones kept before them, for {@link SendQueue.requeue}; tracking starts afresh for the next link.
+   */
+  takeUnconfirmed(withHeld = false): Batch[] {
+    return this.#inflight?.takeUnconfirmed(withHeld) ?? [];
   }
 
   /** Empties the queue, returning what was in it. */

@@ -1,7 +1,7 @@
 import { recordLink, until, within } from '@proj/testing';
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { ErrorCode, type Link } from '@proj/core';
+import { ErrorCode, connect, serve, type DisconnectInfo, type Link } from '@proj/core';
 import { tcp } from './index.js';
 
 function listenRaw(onLink: (link: Link) => void = () => {}) {
@@ -197,5 +197,26 @@ describe('tcp()', () => {
     serverLink.destroy();
     await closing;
     expect(closed).toBe(true);
+  });
+});
+
+describe('tcp() with core', () => {
+  it('delivers, once there is room, what a client sent on a connection refused at maxConnections', async () => {
+    const handled: unknown[] = [];
+    const server = await serve(tcp({ port: 0 }), (message) => handled.push(message), { maxConnections: 1 });
+    const first = connect(tcp({ port: server.port! }));
+    await first.connected();
+    await until(() => server.peers.size === 1);
+    const second = connect(tcp({ port: server.port! }), { reconnect: { initialDelay: 20, maxDelay: 20, jitter: 'none' } });
+    const refused = new Promise<DisconnectInfo>((resolve) => second.once('disconnect', resolve));
+    // Written as soon as the connection opens, then discarded by the server, which is full.
+    for (let n = 1; n <= 3; n++) second.send({ n });
+    expect((await refused).error?.code).toBe(ErrorCode.MAX_CONNECTIONS);
+    await first.end();
+    await until(() => handled.length === 3);
+    expect(handled).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(second.stats).toMatchObject({ messagesOut: 3, dropped: 0 });
+    await second.close();
+    await server.close();
   });
 });
