@@ -12,6 +12,7 @@ export { formatAddress, socketAddress, type AddressedSocket } from './address.js
 // Framing
 export { NdjsonDecoder, DEFAULT_MAX_LINE_BYTES, type NdjsonDecoderOptions, type DecoderStats } from './ndjson-decoder.js';
 export { encodeLine, encodeLines } from './ndjson-encoder.js';
+export { utf8ByteLength } from './utf8.js';
 
 // Reconnect
 export { createReconnectPolicy, type ReconnectPolicy, type ReconnectPolicyOptions, type BackoffStrategy, type Jitter } from './reconnect-policy.js';

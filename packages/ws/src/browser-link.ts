@@ -2,7 +2,7 @@
  * `BrowserLink`: a {@link Link} over the standard (WHATWG) `WebSocket` of browsers, Deno, Bun
  * and Node ≥ 22. No Node modules, no `ws`, no Buffer: this file ships to browsers.
  */
-import { ErrorCode, ProjError, type Link, type LinkCloseInfo, type LinkHandlers } from '@proj/core';
+import { ErrorCode, ProjError, utf8ByteLength, type Link, type LinkCloseInfo, type LinkHandlers } from '@proj/core';
 import { DESTROY_CODE, closeInfo } from './close-info.js';
 
 /** The members of the standard `WebSocket` used here (this package compiles without lib.dom). */
@@ -20,7 +20,7 @@ export interface StandardWebSocket {
 
 /** `WebSocket.OPEN`. */
 export const OPEN = 1;
-/** How often `bufferedAmount` is polled while it is above the high-water mark: browsers have no drain event. */
+/** How often `bufferedAmount` is polled while it is above the high-water mark or writes wait to be confirmed: browsers have no drain or write-done event. */
 const DRAIN_POLL_MS = 10;
 
 const utf8 = new TextDecoder();
@@ -39,6 +39,12 @@ export class BrowserLink implements Link {
   #closeInfo: LinkCloseInfo | undefined;
   #socketError: unknown;
   #poll: ReturnType<typeof setInterval> | undefined;
+  /** A write returned false: `onDrain` is owed. */
+  #needDrain = false;
+  /** UTF-8 bytes handed to `send()` so far. */
+  #sent = 0;
+  /** Writes whose bytes may still be in `bufferedAmount`, oldest first, with where they end in `#sent`. */
+  #unsent: Array<{ end: number; callback: (error?: Error | null) => void }> = [];
 
   constructor(socket: StandardWebSocket, url: string, highWaterMark: number, maxPayload: number) {
     this.#socket = socket;
@@ -63,7 +69,11 @@ export class BrowserLink implements Link {
     if (this.#closeInfo !== undefined) handlers.onClose(this.#closeInfo);
   }
 
-  /** Sends one text frame. The callback runs after `send()` accepted it: a browser tells no more. */
+  /**
+   * Sends one text frame. The callback runs once the frame has left the WebSocket's buffer
+   * (`bufferedAmount` fell below where it ends), polled every 10 ms; a frame still in the buffer
+   * when the socket closes fails, so that core sends it again instead of counting it delivered.
+   */
   write(chunk: Uint8Array | string, callback?: (error?: Error | null) => void): boolean {
     if (this.#closeInfo !== undefined || this.#socket.readyState !== OPEN) {
       // A browser's send() on a closing socket discards silently: report it instead.
@@ -76,10 +86,12 @@ export class BrowserLink implements Link {
       if (callback !== undefined) queueMicrotask(() => callback(error as Error));
       return false;
     }
-    if (callback !== undefined) queueMicrotask(() => callback());
-    if (this.#socket.bufferedAmount < this.#highWaterMark) return true;
-    this.#poll ??= setInterval(this.#checkDrain, DRAIN_POLL_MS);
-    return false;
+    this.#sent += typeof chunk === 'string' ? utf8ByteLength(chunk) : chunk.byteLength;
+    if (callback !== undefined) this.#unsent.push({ end: this.#sent, callback });
+    const below = this.#socket.bufferedAmount < this.#highWaterMark;
+    if (!below) this.#needDrain = true;
+    if (this.#unsent.length > 0 || !below) this.#poll ??= setInterval(this.#tick, DRAIN_POLL_MS);
+    return below;
   }
 
   end(): void {
@@ -106,6 +118,10 @@ export class BrowserLink implements Link {
   #finish(info: LinkCloseInfo, later: boolean): void {
     this.#closeInfo = info;
     this.#stopPoll();
+    // Frames still in the buffer never left: they fail before the close is reported.
+    const unsent = this.#unsent;
+    this.#unsent = [];
+    for (const { callback } of unsent) callback(new ProjError(ErrorCode.CONNECTION_RESET, `frame to ${this.remoteAddress} not sent before the WebSocket closed`));
     const handlers = this.#handlers;
     if (handlers === undefined) return;
     // onClose never runs inside the caller's destroy(), as with the Node links.
@@ -119,10 +135,19 @@ export class BrowserLink implements Link {
     this.#poll = undefined;
   }
 
-  #checkDrain = (): void => {
-    if (this.#socket.bufferedAmount >= this.#highWaterMark) return;
-    this.#stopPoll();
-    this.#handlers?.onDrain();
+  /** Confirms the writes that left the buffer, in order, and reports a drain once below the mark. */
+  #tick = (): void => {
+    const buffered = this.#socket.bufferedAmount;
+    const left = this.#sent - buffered;
+    const unsent = this.#unsent;
+    let confirmed = 0;
+    while (confirmed < unsent.length && unsent[confirmed]!.end <= left) confirmed++;
+    if (confirmed > 0) for (const { callback } of unsent.splice(0, confirmed)) callback();
+    if (this.#needDrain && buffered < this.#highWaterMark && this.#closeInfo === undefined) {
+      this.#needDrain = false;
+      this.#handlers?.onDrain();
+    }
+    if (this.#unsent.length === 0 && !this.#needDrain) this.#stopPoll();
   };
 
   #onMessage = (event: { data: unknown }): void => {

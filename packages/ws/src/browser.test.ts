@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import net from 'node:net';
 import { ErrorCode, connect, serve, type DisconnectInfo, type Link } from '@proj/core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ws as wsFromBrowserEntry, wsBrowser } from './browser.js';
+import { BrowserLink, type StandardWebSocket } from './browser-link.js';
 import { ws } from './index.js';
 import { until } from '@proj/testing';
 import { attach, listen, once } from './test-helpers.js';
@@ -155,5 +156,54 @@ describe('wsBrowser()', () => {
     await server.peers.endAll();
     expect((await disconnect)[0]).toEqual({ reason: 'remote-end' });
     await server.close();
+  });
+});
+
+describe('BrowserLink writes', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('confirms a frame only once it has left bufferedAmount, in order, and fails those still in it at the close', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    // A WebSocket whose buffer the test empties by hand, as a browser's network would.
+    const socket: StandardWebSocket = {
+      readyState: 1,
+      bufferedAmount: 0,
+      binaryType: 'blob',
+      onopen: null,
+      onerror: null,
+      onclose: null,
+      onmessage: null,
+      send(data: string) {
+        (this as { bufferedAmount: number }).bufferedAmount += Buffer.byteLength(data);
+      },
+      close() {},
+    };
+    const set = (bytes: number): void => void ((socket as { bufferedAmount: number }).bufferedAmount = bytes);
+    const link = new BrowserLink(socket, 'ws://scripted/', 1024, 1 << 20);
+    let drains = 0;
+    const closes: unknown[] = [];
+    link.attach({ onData: () => {}, onDrain: () => drains++, onClose: (info) => closes.push(info) });
+    const results: string[] = [];
+    const record = (n: number) => (error?: Error | null) => results.push(`${error ? 'failed' : 'sent'} ${n}`);
+    expect(link.write('a'.repeat(99) + '\n', record(1))).toBe(true); // 100 bytes
+    expect(link.write('é'.repeat(50) + '\n', record(2))).toBe(true); // 101 bytes
+    expect(link.write('c'.repeat(1999) + '\n', record(3))).toBe(false); // 2,000 bytes: 2,201 buffered
+    vi.advanceTimersByTime(50);
+    expect(results).toEqual([]); // nothing left the buffer yet
+    set(2201 - 150); // the first frame and half the second left
+    vi.advanceTimersByTime(10);
+    expect(results).toEqual(['sent 1']);
+    set(2000);
+    vi.advanceTimersByTime(10);
+    expect(results).toEqual(['sent 1', 'sent 2']);
+    expect(drains).toBe(0);
+    set(1000); // below the mark, the third frame still partly buffered
+    vi.advanceTimersByTime(10);
+    expect(drains).toBe(1);
+    expect(results).toEqual(['sent 1', 'sent 2']);
+    socket.onclose!({ code: 1006, reason: '' });
+    expect(results).toEqual(['sent 1', 'sent 2', 'failed 3']);
+    expect(closes).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
