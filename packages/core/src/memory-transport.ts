@@ -1,6 +1,8 @@
 /**
  * An in-memory transport: link pairs with real asynchronous delivery, backpressure and
- * pause/resume, so core's tests (and users' unit tests) need no sockets.
+ * pause/resume, so core's tests (and users' unit tests) need no sockets. A write is confirmed
+ * once the other side has read it (a socket's, once the kernel took it): what a destroyed link
+ * never read fails, and core reports or resends it, as over a socket.
  */
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
 import type { Link, LinkCloseInfo, LinkHandlers, Listener, Transport } from './transport.js';
@@ -18,12 +20,15 @@ export interface MemoryLinkOptions {
 }
 
 type Chunk = Uint8Array | string;
+type WriteCallback = (error?: Error | null) => void;
 
 class MemoryLink implements Link {
   readonly transport = 'memory';
   peer!: MemoryLink;
   #handlers: LinkHandlers | undefined;
   #inbox: Chunk[] = [];
+  /** The writer's callback of each inbox chunk: a write is confirmed once it is read, as a socket's once the kernel took it. */
+  #inboxCallbacks: Array<WriteCallback | undefined> = [];
   #inboxBytes = 0;
   #paused = false;
   #deliveryScheduled = false;
@@ -63,8 +68,7 @@ class MemoryLink implements Link {
       if (callback !== undefined) queueMicrotask(() => callback(new ProjError(ErrorCode.CLOSED, 'write after end')));
       return false;
     }
-    this.peer.#receive(chunk);
-    if (callback !== undefined) queueMicrotask(() => callback());
+    this.peer.#receive(chunk, callback);
     if (this.bufferedAmount >= this.#highWaterMark) {
       this.#needDrain = true;
       return false;
@@ -81,13 +85,20 @@ class MemoryLink implements Link {
 
   destroy(error?: Error): void {
     if (this.#closed) return;
-    this.#inbox = [];
-    this.#inboxBytes = 0;
-    this.#finish({ graceful: false, ...(error === undefined ? {} : { error }) });
     const reset = new ProjError(ErrorCode.CONNECTION_RESET, 'memory link reset by peer');
-    this.peer.#inbox = [];
-    this.peer.#inboxBytes = 0;
+    // What neither side read yet is lost, and its writers are told so.
+    this.#dropInbox(reset);
+    this.#finish({ graceful: false, ...(error === undefined ? {} : { error }) });
+    this.peer.#dropInbox(reset);
     this.peer.#finish({ graceful: false, error: reset });
+  }
+
+  #dropInbox(error: Error): void {
+    const callbacks = this.#inboxCallbacks;
+    this.#inbox = [];
+    this.#inboxCallbacks = [];
+    this.#inboxBytes = 0;
+    for (const callback of callbacks) if (callback !== undefined) queueMicrotask(() => callback(error));
   }
 
   pause(): void {
@@ -99,9 +110,13 @@ class MemoryLink implements Link {
     this.#scheduleDelivery();
   }
 
-  #receive(chunk: Chunk): void {
-    if (this.#closed) return;
+  #receive(chunk: Chunk, callback: WriteCallback | undefined): void {
+    if (this.#closed) {
+      if (callback !== undefined) queueMicrotask(() => callback(new ProjError(ErrorCode.CONNECTION_RESET, 'memory link closed before the write arrived')));
+      return;
+    }
     this.#inbox.push(chunk);
+    this.#inboxCallbacks.push(callback);
     this.#inboxBytes += typeof chunk === 'string' ? chunk.length : chunk.byteLength;
     this.#scheduleDelivery();
   }
@@ -123,7 +138,9 @@ class MemoryLink implements Link {
     if (handlers === undefined || this.#closed) return;
     while (!this.#paused && this.#inbox.length > 0) {
       const chunk = this.#inbox.shift()!;
+      const written = this.#inboxCallbacks.shift();
       this.#inboxBytes -= typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+      written?.();
       handlers.onData(chunk);
       if (this.#closed) return;
     }

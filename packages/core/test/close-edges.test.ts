@@ -136,6 +136,34 @@ describe('a server and links that close early', () => {
 });
 
 describe('memory() at a graceful close', () => {
+  it('confirms a write once the other side read it: what a slow reader never read is reported dropped, not counted sent', async () => {
+    const t = memory();
+    const server = await serve(t, () => {});
+    // An iterating client that reads one message at a time: reading pauses while it lags.
+    const client = connect(t, { reconnect: false, readHighWaterMark: 4 });
+    await client.connected();
+    await until(() => server.peers.size === 1);
+    const [peer] = server.peers.list();
+    let received = 0;
+    let release!: () => void;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    const consumer = (async () => {
+      for await (const _ of client) {
+        received++;
+        if (received === 10) await stalled;
+      }
+    })();
+    for (let n = 0; n < 500; n++) peer!.send({ n, pad: 'p'.repeat(100) });
+    await until(() => received === 10);
+    await server.close({ grace: 20 }); // the reader still stalls: destroyed when the grace ends
+    release();
+    await consumer;
+    const { messagesOut, dropped } = server.stats;
+    expect(dropped).toBeGreaterThan(0);
+    expect(messagesOut + dropped).toBe(500);
+    expect(received).toBeLessThanOrEqual(messagesOut);
+  });
+
   it('delivers what the other side wrote in reply to the last line before the end, as TCP does', async () => {
     const [a, b] = createLinkPair();
     const atA: string[] = [];
