@@ -142,6 +142,20 @@ describe('SendQueue', () => {
   });
 });
 
+describe('SendQueue.requeue under drop-oldest', () => {
+  it('drops a requeued batch line by line, no more than it must', () => {
+    const queue = new SendQueue({ maxQueueMessages: 5, overflow: 'drop-oldest' });
+    queue.requeue([{ data: ascii(5) + accented(6) + ascii(7) + ascii(8), bytes: 5 + 11 + 7 + 8, messages: 4 }]);
+    expect(queue.push(ascii(9))).toBeUndefined(); // 5 messages: fits
+    expect(queue.bytes).toBe(40);
+    const dropped = queue.push(ascii(10));
+    expect(dropped).toMatchObject({ messages: 1, bytes: 5 });
+    expect(queue.push(ascii(3))).toMatchObject({ messages: 1, bytes: 11 });
+    expect(queue.length).toBe(5);
+    expect(queue.take()).toEqual({ data: ascii(7) + ascii(8) + ascii(9) + ascii(10) + ascii(3), bytes: 37, messages: 5 });
+  });
+});
+
 describe('splitBatch', () => {
   const batchOf = (lines: string[]): Batch => ({ data: lines.join(''), bytes: Buffer.byteLength(lines.join('')), messages: lines.length });
 

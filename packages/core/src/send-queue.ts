@@ -80,6 +80,18 @@ export function checkQueueLimits(limits: SendQueueLimits): void {
   }
 }
 
+/** A batch's lines, each with its newline; `undefined` if they are not one per message. */
+function linesOf(batch: Batch): string[] | undefined {
+  const { data } = batch;
+  const lines: string[] = [];
+  let pos = 0;
+  for (let nl = data.indexOf('\n'); nl !== -1; nl = data.indexOf('\n', pos)) {
+    lines.push(data.slice(pos, nl + 1));
+    pos = nl + 1;
+  }
+  return pos === data.length && lines.length === batch.messages ? lines : undefined;
+}
+
 /** Messages in `data[start, end)`: its newlines (an encoded line holds none but its last character). */
 function countLines(data: string, start: number, end: number): number {
   let lines = 0;
@@ -232,11 +244,29 @@ export class SendQueue {
    */
   requeue(batches: readonly Batch[]): void {
     if (batches.length === 0) return;
-    const entries = batches.map((b) => b.data);
-    this.#unmeasuredFrom = batches.length + this.#unmeasuredFrom - this.#head;
+    const entries: string[] = [];
+    const sizes: number[] = [];
+    const counts: number[] = [];
+    for (const batch of batches) {
+      // Under drop-oldest a batch goes back as its lines (sizes measured when dropped), so that
+      // making room drops no more than it must.
+      const lines = this.overflow === 'drop-oldest' && batch.messages > 1 ? linesOf(batch) : undefined;
+      if (lines === undefined) {
+        entries.push(batch.data);
+        sizes.push(batch.bytes);
+        counts.push(batch.messages);
+        continue;
+      }
+      for (const line of lines) {
+        entries.push(line);
+        sizes.push(-1);
+        counts.push(1);
+      }
+    }
+    this.#unmeasuredFrom = entries.length + this.#unmeasuredFrom - this.#head;
     this.#entries = [...entries, ...this.#entries.slice(this.#head)];
-    this.#sizes = [...batches.map((b) => b.bytes), ...this.#sizes.slice(this.#head)];
-    this.#counts = [...batches.map((b) => b.messages), ...this.#counts.slice(this.#head)];
+    this.#sizes = [...sizes, ...this.#sizes.slice(this.#head)];
+    this.#counts = [...counts, ...this.#counts.slice(this.#head)];
     this.#head = 0;
     for (const b of batches) {
       this.#bytes += b.bytes;
