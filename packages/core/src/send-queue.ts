@@ -205,8 +205,10 @@ export class SendQueue {
       // Fits even at 3 bytes per UTF-16 unit: no need to know its exact size yet.
       // Only the line: #sizes and #counts stop short of the unmeasured single lines at the end
       // (see #sizeAt/#countAt), two array pushes fewer per message (bench "tcp pipelined").
-      if (this.#entries === NONE) this.#allocate();
-      this.#entries.push(line);
+      // The first line makes an array of one: most batches of a request/reply peer hold one line,
+      // and `[]` + push() would make room for 17.
+      if (this.#entries === NONE) this.#entries = [line];
+      else this.#entries.push(line);
       this.#units += line.length;
       this.#messages++;
       return undefined;
