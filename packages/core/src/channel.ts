@@ -487,15 +487,19 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (Channel.#has(this, FINISHED)) return;
     Channel.#set(this, FINISHED, true);
     Channel.#settleFlushWaiters(this);
-    if (Channel.#queued(this)) {
-      const { messages, bytes } = this.#queue!.clear();
-      this.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} unsent message(s) dropped: ${why}`, { details: { connection: this.id, messages, bytes } }) });
-    }
-    const rare = this.#rare;
-    if (rare !== undefined) {
-      rare.heartbeat?.stop();
-      for (const iterator of rare.iterators ?? []) iterator.finish();
-      rare.iterators = undefined;
+    try {
+      if (Channel.#queued(this)) {
+        const { messages, bytes } = this.#queue!.clear();
+        this.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} unsent message(s) dropped: ${why}`, { details: { connection: this.id, messages, bytes } }) });
+      }
+    } finally {
+      // Even when a `dropped` listener threw (a send from it throws PROJ_ERR_CLOSED now).
+      const rare = this.#rare;
+      if (rare !== undefined) {
+        rare.heartbeat?.stop();
+        for (const iterator of rare.iterators ?? []) iterator.finish();
+        rare.iterators = undefined;
+      }
     }
   }
 
@@ -595,7 +599,17 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     channel.stats.bytesOut += batch.bytes;
     channel.stats.writes++;
     channel.#rare?.heartbeat?.sent();
-    if (!link.write(batch.data, queue.track(batch, Channel.#has(channel, UNPROVEN)))) Channel.#set(channel, BLOCKED, true);
+    let accepted: boolean;
+    try {
+      accepted = link.write(batch.data, queue.track(batch, Channel.#has(channel, UNPROVEN)));
+    } catch (cause) {
+      // A link whose write() throws is broken: torn down, its batches go the way of any write
+      // it never confirmed (sent again by a client, reported dropped by a peer), counted once.
+      const message = cause instanceof Error ? cause.message : String(cause);
+      channel.destroyLink('error', new ProjError(ErrorCode.TRANSPORT, `write to ${link.remoteAddress} threw: ${message}`, { cause }));
+      return;
+    }
+    if (!accepted) Channel.#set(channel, BLOCKED, true);
   }
 
   /** A blank line: every NDJSON reader skips it. Not sent when data is pending anyway. */
@@ -610,16 +624,26 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * Batches the dying link never accepted go back to the front of the queue (uncounted as sent):
    * a client sends them on its next connection, a peer reports them as dropped. Bytes the
    * transport did accept before a reset may still be lost: TCP gives no delivery receipt.
+   * A server that refused the connection discarded the confirmed ones too (`held`): at
+   * `maxConnections` they go back as well; refused as unauthorized, they are reported dropped,
+   * for they begin with the credentials it rejected, which must not go out again.
    */
-  static #recoverUnconfirmed(channel: AnyChannel, refused: boolean): void {
-    // A refusing server discarded everything written on the link, confirmed or not.
-    const unconfirmed = channel.#queue?.takeUnconfirmed(refused);
-    if (unconfirmed === undefined || unconfirmed.length === 0) return;
-    for (const batch of unconfirmed) {
+  static #recoverUnconfirmed(channel: AnyChannel, closing: DisconnectInfo | undefined): void {
+    const queue = channel.#queue;
+    if (queue === undefined) return;
+    const { held, pending } = queue.takeWritten();
+    const refused = closing?.reason === 'refused' && held.length > 0;
+    const unauthorized = refused && closing.error?.code === ErrorCode.UNAUTHORIZED;
+    const back = refused && !unauthorized ? [...held, ...pending] : pending;
+    for (const batch of unauthorized ? [...held, ...pending] : back) {
       channel.stats.messagesOut -= batch.messages;
       channel.stats.bytesOut -= batch.bytes;
     }
-    channel.#queue!.requeue(unconfirmed);
+    if (back.length > 0) queue.requeue(back);
+    if (!unauthorized) return;
+    const messages = held.reduce((n, b) => n + b.messages, 0);
+    const bytes = held.reduce((n, b) => n + b.bytes, 0);
+    channel.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: written on a connection the server refused as unauthorized`, { details: { connection: channel.id, messages, bytes } }) });
   }
 
   /** Records how this side is closing the current link, or (`undefined`) that it is not. */
@@ -664,7 +688,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       Channel.#set(channel, LINK_GONE, false);
       channel.#rare?.heartbeat?.stop();
       const closing = channel.#rare?.closing;
-      Channel.#recoverUnconfirmed(channel, closing?.reason === 'refused');
+      Channel.#recoverUnconfirmed(channel, closing);
       Channel.#set(channel, UNPROVEN, false);
       channel.#link = undefined;
       Channel.#setClosing(channel, undefined);

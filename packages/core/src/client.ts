@@ -195,6 +195,8 @@ export class Client extends Channel<ClientEvents> {
     this.#refusalWindow = setTimeout(() => this.#closeRefusalWindow(), REFUSAL_WINDOW_MS);
     this.#refusalWindow.unref?.();
     this.attachLink(link);
+    // The link reported from inside attach() that it had closed already.
+    if (this.link !== link) return;
     const info: ConnectInfo = { remoteAddress: link.remoteAddress, connections: this.#connections };
     subscribed(diagnosticChannels.clientConnect)?.publish({ client: this, ...info });
     this.emit('connect', info);
@@ -226,13 +228,17 @@ export class Client extends Channel<ClientEvents> {
     clearTimeout(this.#refusalWindow);
     this.#refusalWindow = undefined;
     subscribed(diagnosticChannels.clientDisconnect)?.publish({ client: this, ...info });
-    this.fire('disconnect', info);
-    if (this.#stopping !== undefined) {
-      this.#finishClient('closed', `client ${this.#stopping === 'end' ? 'ended' : 'destroyed'}`);
-    } else if (!this.#reconnect) {
-      this.#finishClient('closed', 'connection closed and reconnect is disabled');
-    } else {
-      this.#engine.linkClosed(info.error);
+    try {
+      this.fire('disconnect', info);
+    } finally {
+      // Reconnects or finishes even when a `disconnect` listener threw.
+      if (this.#stopping !== undefined) {
+        this.#finishClient('closed', `client ${this.#stopping === 'end' ? 'ended' : 'destroyed'}`);
+      } else if (!this.#reconnect) {
+        this.#finishClient('closed', 'connection closed and reconnect is disabled');
+      } else {
+        this.#engine.linkClosed(info.error);
+      }
     }
   }
 
@@ -248,10 +254,14 @@ export class Client extends Channel<ClientEvents> {
     this.#engine.close();
     this.#final = final;
     this.#engine.removeAllListeners();
-    this.finish(why);
-    if (previous !== final) this.emit('state', final, previous);
-    this.emit('close');
-    this.#resolveClosed();
+    try {
+      this.finish(why);
+    } finally {
+      // Closed even when a `dropped` listener threw.
+      this.#resolveClosed();
+      if (previous !== final) this.emit('state', final, previous);
+      this.emit('close');
+    }
   }
 }
 

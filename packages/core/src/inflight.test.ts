@@ -10,14 +10,14 @@ describe('Inflight', () => {
     const b = inflight.track(batch('b'));
     expect(b).toBe(a);
     a();
-    expect(inflight.takeUnconfirmed().map((x) => x.data)).toEqual(['b']);
+    expect(inflight.takeWritten().pending.map((x) => x.data)).toEqual(['b']);
   });
 
   it('accepts a confirmation that runs inside the write, right after track()', () => {
     const inflight = new Inflight();
     inflight.track(batch('a'))(); // a link that handed the chunk over synchronously
     inflight.track(batch('b'))(null);
-    expect(inflight.takeUnconfirmed()).toEqual([]);
+    expect(inflight.takeWritten().pending).toEqual([]);
   });
 
   it('confirms nothing on an error, and still confirms earlier writes whose success comes after it', () => {
@@ -29,7 +29,7 @@ describe('Inflight', () => {
     done();
     done(new Error('c: WebSocket is not open'));
     done(); // b, which was already on its way
-    expect(inflight.takeUnconfirmed().map((x) => x.data)).toEqual(['c']);
+    expect(inflight.takeWritten().pending.map((x) => x.data)).toEqual(['c']);
   });
 
   it('leaves every batch of a link that failed unconfirmed', () => {
@@ -38,16 +38,16 @@ describe('Inflight', () => {
     inflight.track(batch('b'));
     done(new Error('interrupted: the stream was destroyed first'));
     done(new Error('write after destroy'));
-    expect(inflight.takeUnconfirmed().map((x) => x.data)).toEqual(['a', 'b']);
+    expect(inflight.takeWritten().pending.map((x) => x.data)).toEqual(['a', 'b']);
   });
 
   it('gives the next link a fresh callback: a late callback of the old link confirms nothing of the new one', () => {
     const inflight = new Inflight();
     const old = inflight.track(batch('a'));
-    expect(inflight.takeUnconfirmed().map((x) => x.data)).toEqual(['a']);
+    expect(inflight.takeWritten().pending.map((x) => x.data)).toEqual(['a']);
     const fresh = inflight.track(batch('b'));
     expect(fresh).not.toBe(old);
     old();
-    expect(inflight.takeUnconfirmed().map((x) => x.data)).toEqual(['b']);
+    expect(inflight.takeWritten().pending.map((x) => x.data)).toEqual(['b']);
   });
 });

@@ -41,16 +41,16 @@ export class Inflight {
   }
 
   /**
-   * Everything not confirmed, oldest first, and with `withHeld` the kept confirmed batches before
-   * them; starts afresh for the next link.
+   * What the link never confirmed (`pending`) and the confirmed batches kept (`held`, older),
+   * each oldest first; starts afresh for the next link.
    */
-  takeUnconfirmed(withHeld = false): Batch[] {
+  takeWritten(): { held: Batch[]; pending: Batch[] } {
     const writes = this.#writes;
     this.#writes = undefined;
     // A late callback of the dead link reaches the arrays it captured, never the next link's.
     this.#onWritten = undefined;
-    if (writes === undefined) return [];
-    return withHeld && writes.held !== undefined ? [...writes.held, ...writes.pending] : writes.pending.slice();
+    if (writes === undefined) return { held: [], pending: [] };
+    return { held: writes.held ?? [], pending: writes.pending.slice() };
   }
 }
 

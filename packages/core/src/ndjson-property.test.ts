@@ -344,7 +344,7 @@ describe('NdjsonDecoder (property-based)', () => {
 // queue must agree with it after every command, whatever the sequence.
 
 interface QueueModel {
-  /** Entries in order; each carries the lines it stands for (a requeued batch is one entry of many lines). */
+  /** Entries in order; each carries the lines it stands for (a batch requeued under reject is one entry of many lines). */
   entries: Array<{ lines: string[]; bytes: number }>;
   /** Batches taken and not yet requeued or settled, oldest first. */
   taken: Array<{ batch: Batch; lines: string[] }>;
@@ -462,7 +462,11 @@ class RequeueCommand implements fc.Command<QueueModel, QueueReal> {
     const keep = this.confirmedPrefix % (m.taken.length + 1);
     const unconfirmed = m.taken.slice(keep);
     m.taken = [];
-    m.entries = [...unconfirmed.map((t) => ({ lines: t.lines, bytes: t.batch.bytes })), ...m.entries];
+    // Under drop-oldest a batch goes back as its lines, so that making room drops no more than it must.
+    const back = unconfirmed.flatMap((t) =>
+      m.policy === 'drop-oldest' && t.lines.length > 1 ? t.lines.map((line) => ({ lines: [line], bytes: Buffer.byteLength(line) })) : [{ lines: t.lines, bytes: t.batch.bytes }],
+    );
+    m.entries = [...back, ...m.entries];
     r.queue.requeue(unconfirmed.map((t) => t.batch));
     checkAgrees(m, r);
   }

@@ -201,9 +201,20 @@ export class Peer extends Channel<PeerEvents> {
     const extras = Peer.#extrasOf(this);
     extras.origin = { transport: link.transport, remoteAddress: link.remoteAddress, handshake: link.handshake };
     extras.closeInfo = info;
-    this.finish(`connection closed (${info.reason})`);
-    this.fire('disconnect', info);
-    Peer.#hooks(this).onClose(this, info);
-    extras.resolveClosed?.(info);
+    // Each step runs even when a listener of the one before threw: the peer always leaves the
+    // registry and `closed` always resolves, or `server.close()` would wait for it.
+    try {
+      this.finish(`connection closed (${info.reason})`);
+    } finally {
+      try {
+        this.fire('disconnect', info);
+      } finally {
+        try {
+          Peer.#hooks(this).onClose(this, info);
+        } finally {
+          extras.resolveClosed?.(info);
+        }
+      }
+    }
   }
 }

@@ -73,7 +73,7 @@ describe('SendQueue', () => {
 
   it('tracks the batches it hands out until the link confirms them, and gives back the rest for requeue', () => {
     const queue = new SendQueue();
-    expect(queue.takeUnconfirmed()).toEqual([]);
+    expect(queue.takeWritten().pending).toEqual([]);
     queue.push('a\n');
     const a = queue.take();
     const written = queue.track(a);
@@ -82,11 +82,11 @@ describe('SendQueue', () => {
     expect(queue.track(b)).toBe(written); // one callback for every write to a link
     written(); // the oldest, a, is confirmed
     queue.push('c\n');
-    const unconfirmed = queue.takeUnconfirmed();
+    const unconfirmed = queue.takeWritten().pending;
     expect(unconfirmed).toEqual([b]);
     queue.requeue(unconfirmed);
     expect(queue.take()).toEqual({ data: 'b\nc\n', bytes: 4, messages: 2 });
-    expect(queue.takeUnconfirmed()).toEqual([]); // tracking started afresh
+    expect(queue.takeWritten().pending).toEqual([]); // tracking started afresh
   });
 
   it('keeps every line, in order and exact, when measuring joins the lines it measured (reject)', () => {

@@ -294,7 +294,8 @@ export class SendQueue {
    * both, and none before its first send (bench "memory per idle connection").
    */
   track(batch: Batch, hold = false): (error?: Error | null) => void {
-    return (this.#inflight ??= new Inflight()).track(batch, hold ? this.maxBytes : 0);
+    // Held at most maxQueueBytes, and 8 MiB whatever it is (it may be Infinity).
+    return (this.#inflight ??= new Inflight()).track(batch, hold ? Math.min(this.maxBytes, DEFAULT_MAX_BYTES) : 0);
   }
 
   /** Stops keeping the confirmed batches `track(batch, true)` kept (see {@link Inflight.release}). */
@@ -303,11 +304,11 @@ export class SendQueue {
   }
 
   /**
-   * The tracked batches the link never confirmed, oldest first, and with `withHeld` the confirmed
-   * ones kept before them, for {@link SendQueue.requeue}; tracking starts afresh for the next link.
+   * The tracked batches the link never confirmed (`pending`), and the confirmed ones kept
+   * (`held`), each oldest first; tracking starts afresh for the next link.
    */
-  takeUnconfirmed(withHeld = false): Batch[] {
-    return this.#inflight?.takeUnconfirmed(withHeld) ?? [];
+  takeWritten(): { held: Batch[]; pending: Batch[] } {
+    return this.#inflight?.takeWritten() ?? { held: [], pending: [] };
   }
 
   /** Empties the queue, returning what was in it. */

@@ -3,6 +3,18 @@ import { connect, createLinkPair, memory, serve, ErrorCode, type Link, type Link
 import { until } from '@proj/testing';
 
 const fast = { initialDelay: 5, maxDelay: 20, jitter: 'none' as const };
+
+/** A server-side transport whose only link is `link`, accepted as it starts listening. */
+function serving(link: Link): Transport {
+  return {
+    name: 'scripted',
+    dial: () => Promise.reject(new Error('server side only')),
+    listen: (onLink) => {
+      onLink(link);
+      return Promise.resolve({ address: 'scripted:', close: () => Promise.resolve() });
+    },
+  };
+}
 afterEach(() => vi.useRealTimers());
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -77,6 +89,79 @@ describe('a channel closing for good', () => {
   });
 });
 
+describe('a close whose listeners throw', () => {
+  it('still closes a client whose dropped listener sends (which throws PROJ_ERR_CLOSED)', async () => {
+    const client = connect(memory(), { reconnect: fast });
+    client.send({ n: 1 });
+    client.on('dropped', () => client.send({ late: true }));
+    // The listener's exception leaves close(), as any listener's leaves emit(); the close is done.
+    expect(codeOf(() => client.close())).toBe(ErrorCode.CLOSED);
+    expect(client.state).toBe('closed');
+    await client.closed;
+  });
+
+  it('still lets go of a peer whose dropped and disconnect listeners throw, so server.close() ends', async () => {
+    let handlers: LinkHandlers | undefined;
+    const link: Link = {
+      transport: 'scripted',
+      remoteAddress: 'scripted-peer',
+      bufferedAmount: 0,
+      asyncDelivery: true,
+      attach: (h) => void (handlers = h),
+      write: () => false, // pushes back at once: sends stay queued
+      end: () => {},
+      destroy: () => {},
+      pause: () => {},
+      resume: () => {},
+    };
+    const transport = serving(link);
+    const server = await serve(transport, () => {});
+    const [peer] = server.peers.list();
+    peer!.send({ n: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    peer!.send({ n: 2 }); // queued behind the push-back
+    peer!.on('dropped', () => peer!.send({ late: true }));
+    peer!.on('disconnect', () => {
+      throw new Error('listener bug');
+    });
+    // The last listener's exception leaves onClose(); every step of the close still ran.
+    expect(() => handlers!.onClose({ graceful: false })).toThrow('listener bug');
+    expect(server.peers.size).toBe(0);
+    expect((await peer!.closed).reason).toBe('remote-reset');
+    await server.close();
+  });
+
+  it('does not announce a client connection whose link reported its close from inside attach()', async () => {
+    let dials = 0;
+    const transport: Transport = {
+      name: 'scripted',
+      listen: () => Promise.reject(new Error('client side only')),
+      dial: () => {
+        dials++;
+        const closed: Link = {
+          transport: 'scripted',
+          remoteAddress: 'scripted-server',
+          bufferedAmount: 0,
+          attach: (h: LinkHandlers) => h.onClose({ graceful: false }),
+          write: () => true,
+          end: () => {},
+          destroy: () => {},
+          pause: () => {},
+          resume: () => {},
+        };
+        return Promise.resolve(closed);
+      },
+    };
+    const client = connect(transport, { reconnect: false });
+    const events: string[] = [];
+    client.on('connect', () => events.push('connect'));
+    client.on('disconnect', () => events.push('disconnect'));
+    await client.closed;
+    expect(dials).toBe(1);
+    expect(events).toEqual(['disconnect']);
+  });
+});
+
 describe('a server and links that close early', () => {
   it('does not admit a peer whose link reported its close from inside attach(), nor report it', async () => {
     const [serverSide, clientSide] = createLinkPair();
@@ -93,14 +178,7 @@ describe('a server and links that close early', () => {
       pause: () => {},
       resume: () => {},
     };
-    const transport: Transport = {
-      name: 'scripted',
-      dial: () => Promise.reject(new Error('server side only')),
-      listen: (onLink) => {
-        onLink(closedAlready);
-        return Promise.resolve({ address: 'scripted:', close: () => Promise.resolve() });
-      },
-    };
+    const transport = serving(closedAlready);
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
     const events: string[] = [];
     // With a heartbeat: a closed peer must not start one that nobody stops.

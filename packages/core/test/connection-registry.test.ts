@@ -83,7 +83,7 @@ describe('ConnectionRegistry', () => {
     await server.close();
   });
 
-  it('skips a peer whose link throws on write, reports why, and still reaches the others', async () => {
+  it('tears down a peer whose link throws on write, reports its message dropped once, and still reaches the others', async () => {
     const inner = memory();
     let links = 0;
     const t: Transport = {
@@ -119,16 +119,20 @@ describe('ConnectionRegistry', () => {
     const broken = connect(t, { reconnect: false });
     await broken.connected();
     await until(() => server.peers.size === 2);
-    const dropped: string[] = [];
-    server.on('dropped', (info) => dropped.push(info.error.message));
+    const dropped: number[] = [];
+    server.on('dropped', (info) => dropped.push(info.messages));
+    const disconnects: Array<[string, string | undefined]> = [];
+    server.on('disconnect', (_peer, info) => disconnects.push([info.reason, info.error?.message]));
     const received: unknown[] = [];
     good.on('message', (m) => received.push(m));
     // highWaterMark 1 and 8 KiB: the line is written from inside send(), where the broken link throws.
     const result = server.broadcast({ pad: 'x'.repeat(9000) });
-    expect(result).toEqual({ sent: 1, skipped: 1 });
-    expect(dropped).toHaveLength(1);
-    expect(dropped[0]).toMatch(/skipped: send failed \(link bug\)$/);
-    await until(() => received.length === 1);
+    expect(result).toEqual({ sent: 2, skipped: 0 });
+    await until(() => received.length === 1 && disconnects.length === 1);
+    expect(disconnects).toEqual([['error', expect.stringContaining('threw: link bug')]]);
+    // Counted once: not as a skip and then again when the torn-down peer reported its queue.
+    expect(dropped).toEqual([1]);
+    expect(server.stats.dropped).toBe(1);
     await good.end();
     await server.close({ grace: 0 });
     await broken.close();

@@ -1,26 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { connect, memory, serve, ErrorCode, type DisconnectInfo } from '../src/index.js';
+import { connect, memory, serve, ErrorCode } from '../src/index.js';
 import { until } from '@proj/testing';
 
 const fast = { initialDelay: 5, maxDelay: 20, jitter: 'none' as const };
 
 describe('a client whose connection is refused', () => {
-  it('sends again, on its next connection, what the server discarded with the refusal (authenticate)', async () => {
+  it('reports as dropped what it wrote on a connection refused as unauthorized, and does not send the rejected token again', async () => {
     const t = memory();
-    let attempts = 0;
+    const tokens: unknown[] = [];
     const handled: unknown[] = [];
-    // The first connection is refused, the next one let in; the token is the first message of each.
-    const server = await serve(t, (message) => handled.push(message), { authenticateOn: 'first-message', authenticate: () => ++attempts > 1 });
+    // The token is the first message of each connection; only a fresh one is let in.
+    const server = await serve(t, (message) => handled.push(message), {
+      authenticateOn: 'first-message',
+      authenticate: (request) => {
+        tokens.push(request.message);
+        return (request.message as { token: string }).token === 'fresh';
+      },
+    });
     const client = connect(t, { reconnect: fast });
-    const disconnects: DisconnectInfo[] = [];
-    client.on('disconnect', (info) => disconnects.push(info));
-    client.send({ token: 't' });
+    const dropped: number[] = [];
+    client.on('dropped', (info) => dropped.push(info.messages));
+    client.on('disconnect', (info) => {
+      if (info.error?.code === ErrorCode.UNAUTHORIZED) client.send({ token: 'fresh' });
+    });
+    client.send({ token: 'stale' });
     client.send({ order: 1 });
+    await until(() => server.peers.size === 1);
     client.send({ order: 2 });
-    await until(() => handled.length === 2);
-    expect(handled).toEqual([{ order: 1 }, { order: 2 }]);
-    expect(disconnects.map((d) => [d.reason, d.error?.code])).toEqual([['refused', ErrorCode.UNAUTHORIZED]]);
-    expect(client.stats).toMatchObject({ messagesOut: 3, dropped: 0 });
+    await until(() => handled.length === 1);
+    expect(tokens).toEqual([{ token: 'stale' }, { token: 'fresh' }]);
+    expect(handled).toEqual([{ order: 2 }]);
+    expect(dropped).toEqual([2]);
+    expect(client.stats).toMatchObject({ messagesOut: 2, dropped: 2 });
     await client.close();
     await server.close();
   });

@@ -118,10 +118,15 @@ export class BrowserLink implements Link {
   #finish(info: LinkCloseInfo, later: boolean): void {
     this.#closeInfo = info;
     this.#stopPoll();
-    // Frames still in the buffer never left: they fail before the close is reported.
+    // Frames that left the buffer since the last poll are confirmed; those still in it never
+    // left: they fail before the close is reported.
+    const left = this.#sent - this.#socket.bufferedAmount;
     const unsent = this.#unsent;
     this.#unsent = [];
-    for (const { callback } of unsent) callback(new ProjError(ErrorCode.CONNECTION_RESET, `frame to ${this.remoteAddress} not sent before the WebSocket closed`));
+    for (const { end, callback } of unsent) {
+      if (end <= left) callback();
+      else callback(new ProjError(ErrorCode.CONNECTION_RESET, `frame to ${this.remoteAddress} not sent before the WebSocket closed`));
+    }
     const handlers = this.#handlers;
     if (handlers === undefined) return;
     // onClose never runs inside the caller's destroy(), as with the Node links.

@@ -159,25 +159,29 @@ describe('wsBrowser()', () => {
   });
 });
 
+/** A WebSocket whose buffer the test empties by hand (`bufferedAmount`), as a browser's network would. */
+function scriptedSocket(): StandardWebSocket {
+  return {
+    readyState: 1,
+    bufferedAmount: 0,
+    binaryType: 'blob',
+    onopen: null,
+    onerror: null,
+    onclose: null,
+    onmessage: null,
+    send(data: string) {
+      (this as { bufferedAmount: number }).bufferedAmount += Buffer.byteLength(data);
+    },
+    close() {},
+  };
+}
+
 describe('BrowserLink writes', () => {
   afterEach(() => vi.useRealTimers());
 
   it('confirms a frame only once it has left bufferedAmount, in order, and fails those still in it at the close', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    // A WebSocket whose buffer the test empties by hand, as a browser's network would.
-    const socket: StandardWebSocket = {
-      readyState: 1,
-      bufferedAmount: 0,
-      binaryType: 'blob',
-      onopen: null,
-      onerror: null,
-      onclose: null,
-      onmessage: null,
-      send(data: string) {
-        (this as { bufferedAmount: number }).bufferedAmount += Buffer.byteLength(data);
-      },
-      close() {},
-    };
+    const socket = scriptedSocket();
     const set = (bytes: number): void => void ((socket as { bufferedAmount: number }).bufferedAmount = bytes);
     const link = new BrowserLink(socket, 'ws://scripted/', 1024, 1 << 20);
     let drains = 0;
@@ -204,6 +208,20 @@ describe('BrowserLink writes', () => {
     socket.onclose!({ code: 1006, reason: '' });
     expect(results).toEqual(['sent 1', 'sent 2', 'failed 3']);
     expect(closes).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+  it('confirms, at a close, the frames that left the buffer since the last poll, and fails only the rest', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const socket = scriptedSocket();
+    const link = new BrowserLink(socket, 'ws://scripted/', 1024, 1 << 20);
+    link.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+    const results: string[] = [];
+    const record = (n: number) => (error?: Error | null) => results.push(`${error ? 'failed' : 'sent'} ${n}`);
+    link.write('a'.repeat(99) + '\n', record(1));
+    link.write('b'.repeat(99) + '\n', record(2));
+    (socket as { bufferedAmount: number }).bufferedAmount = 100; // the first left, before any poll
+    socket.onclose!({ code: 1000, reason: '' });
+    expect(results).toEqual(['sent 1', 'failed 2']);
     expect(vi.getTimerCount()).toBe(0);
   });
 });
