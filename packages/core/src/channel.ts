@@ -573,19 +573,38 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const queue = channel.#queue!;
     const batch = queue.take();
     const limit = link.maxWriteBytes;
+    let thrown: unknown;
+    let threw = false;
     if (limit === undefined || batch.bytes <= Math.min(limit, MAX_COALESCED_BYTES)) {
-      Channel.#writeBatch(channel, link, queue, batch);
-      return;
+      try {
+        Channel.#writeBatch(channel, link, queue, batch, false);
+      } catch (cause) {
+        [threw, thrown] = [true, cause];
+      }
+    } else {
+      // Lines queued during backpressure or a disconnection: several chunks, each within the limit.
+      let oversize: Batch[] | undefined;
+      for (const part of splitBatch(batch, Math.min(limit, MAX_COALESCED_BYTES))) {
+        // One line over the limit: the peer would close the link on it, losing what follows it.
+        if (part.bytes > limit) (oversize ??= []).push(part);
+        else {
+          // After a write threw, the rest is tracked without being written: it goes with it.
+          try {
+            Channel.#writeBatch(channel, link, queue, part, threw);
+          } catch (cause) {
+            [threw, thrown] = [true, cause];
+          }
+        }
+      }
+      // Reported once every part is written: a `dropped` listener that sends comes after them.
+      if (oversize !== undefined) for (const part of oversize) Channel.#dropOversize(channel, link, part, limit);
     }
-    // Lines queued during backpressure or a disconnection: several chunks, each within the limit.
-    let oversize: Batch[] | undefined;
-    for (const part of splitBatch(batch, Math.min(limit, MAX_COALESCED_BYTES))) {
-      if (part.bytes <= limit) Channel.#writeBatch(channel, link, queue, part);
-      // One line over the limit: the peer would close the link on it, losing what follows it.
-      else (oversize ??= []).push(part);
-    }
-    // Reported once every part is written: a `dropped` listener that sends comes after them.
-    if (oversize !== undefined) for (const part of oversize) Channel.#dropOversize(channel, link, part, limit);
+    if (!threw) return;
+    // A link whose write() throws is broken: torn down, its batches go the way of any write it
+    // never confirmed (sent again by a client, reported dropped by a peer), counted once.
+    Channel.#set(channel, BLOCKED, true);
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    channel.destroyLink('error', new ProjError(ErrorCode.TRANSPORT, `write to ${link.remoteAddress} threw: ${message}`, { cause: thrown }));
   }
 
   static #dropOversize(channel: AnyChannel, link: Link, part: Batch, limit: number): void {
@@ -594,22 +613,15 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     channel.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: ${why}`, { details: { connection: channel.id, messages, bytes, maxWriteBytes: limit } }) });
   }
 
-  static #writeBatch(channel: AnyChannel, link: Link, queue: SendQueue, batch: Batch): void {
+  /** Counts, tracks and writes one batch; with `trackOnly`, the link is broken: counted and tracked, not written. May throw what `link.write()` threw. */
+  static #writeBatch(channel: AnyChannel, link: Link, queue: SendQueue, batch: Batch, trackOnly: boolean): void {
     channel.stats.messagesOut += batch.messages;
     channel.stats.bytesOut += batch.bytes;
+    const done = queue.track(batch, Channel.#has(channel, UNPROVEN));
+    if (trackOnly) return;
     channel.stats.writes++;
     channel.#rare?.heartbeat?.sent();
-    let accepted: boolean;
-    try {
-      accepted = link.write(batch.data, queue.track(batch, Channel.#has(channel, UNPROVEN)));
-    } catch (cause) {
-      // A link whose write() throws is broken: torn down, its batches go the way of any write
-      // it never confirmed (sent again by a client, reported dropped by a peer), counted once.
-      const message = cause instanceof Error ? cause.message : String(cause);
-      channel.destroyLink('error', new ProjError(ErrorCode.TRANSPORT, `write to ${link.remoteAddress} threw: ${message}`, { cause }));
-      return;
-    }
-    if (!accepted) Channel.#set(channel, BLOCKED, true);
+    if (!link.write(batch.data, done)) Channel.#set(channel, BLOCKED, true);
   }
 
   /** A blank line: every NDJSON reader skips it. Not sent when data is pending anyway. */
@@ -625,25 +637,35 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * a client sends them on its next connection, a peer reports them as dropped. Bytes the
    * transport did accept before a reset may still be lost: TCP gives no delivery receipt.
    * A server that refused the connection discarded the confirmed ones too (`held`): at
-   * `maxConnections` they go back as well; refused as unauthorized, they are reported dropped,
-   * for they begin with the credentials it rejected, which must not go out again.
+   * `maxConnections` they go back as well; refused as unauthorized, everything written on it is
+   * reported dropped, for it begins with the credentials the server rejected, which must not go
+   * out again (nor ahead of fresh ones). What was confirmed past the hold bound is reported
+   * dropped after any refusal. Returns what to report: the caller reports it once the link is let go.
    */
-  static #recoverUnconfirmed(channel: AnyChannel, closing: DisconnectInfo | undefined): void {
+  static #recoverUnconfirmed(channel: AnyChannel, closing: DisconnectInfo | undefined): DroppedInfo | undefined {
     const queue = channel.#queue;
-    if (queue === undefined) return;
-    const { held, pending } = queue.takeWritten();
-    const refused = closing?.reason === 'refused' && held.length > 0;
+    if (queue === undefined) return undefined;
+    const { held, pending, lapsed } = queue.takeWritten();
+    const refused = closing?.reason === 'refused';
     const unauthorized = refused && closing.error?.code === ErrorCode.UNAUTHORIZED;
-    const back = refused && !unauthorized ? [...held, ...pending] : pending;
-    for (const batch of unauthorized ? [...held, ...pending] : back) {
+    const back = unauthorized ? [] : refused ? [...held, ...pending] : pending;
+    const lost = unauthorized ? [...held, ...pending] : [];
+    let messages = refused ? lapsed.messages : 0;
+    let bytes = refused ? lapsed.bytes : 0;
+    for (const batch of lost) {
+      messages += batch.messages;
+      bytes += batch.bytes;
+    }
+    for (const batch of back) {
       channel.stats.messagesOut -= batch.messages;
       channel.stats.bytesOut -= batch.bytes;
     }
+    channel.stats.messagesOut -= messages;
+    channel.stats.bytesOut -= bytes;
     if (back.length > 0) queue.requeue(back);
-    if (!unauthorized) return;
-    const messages = held.reduce((n, b) => n + b.messages, 0);
-    const bytes = held.reduce((n, b) => n + b.bytes, 0);
-    channel.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: written on a connection the server refused as unauthorized`, { details: { connection: channel.id, messages, bytes } }) });
+    if (messages === 0) return undefined;
+    const why = unauthorized ? 'written on a connection the server refused as unauthorized' : 'written on a connection the server refused, past what a client keeps to send again';
+    return { messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: ${why}`, { details: { connection: channel.id, messages, bytes } }) };
   }
 
   /** Records how this side is closing the current link, or (`undefined`) that it is not. */
@@ -688,12 +710,17 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       Channel.#set(channel, LINK_GONE, false);
       channel.#rare?.heartbeat?.stop();
       const closing = channel.#rare?.closing;
-      Channel.#recoverUnconfirmed(channel, closing);
+      const lost = Channel.#recoverUnconfirmed(channel, closing);
       Channel.#set(channel, UNPROVEN, false);
       channel.#link = undefined;
       Channel.#setClosing(channel, undefined);
       Channel.#set(channel, BLOCKED, false);
-      channel.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)), link);
+      try {
+        // After the link is let go: a `dropped` listener that throws leaves no state behind.
+        if (lost !== undefined) channel.reportDropped(lost);
+      } finally {
+        channel.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)), link);
+      }
     }
   }
 }

@@ -257,10 +257,13 @@ export class Client extends Channel<ClientEvents> {
     try {
       this.finish(why);
     } finally {
-      // Closed even when a `dropped` listener threw.
+      // Closed even when a `dropped` or `state` listener threw.
       this.#resolveClosed();
-      if (previous !== final) this.emit('state', final, previous);
-      this.emit('close');
+      try {
+        if (previous !== final) this.emit('state', final, previous);
+      } finally {
+        this.emit('close');
+      }
     }
   }
 }

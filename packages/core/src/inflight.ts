@@ -27,7 +27,7 @@ export class Inflight {
    */
   track(batch: Batch, holdBytes = 0): WriteCallback {
     if (this.#onWritten === undefined) {
-      const writes: LinkWrites = { pending: [], held: holdBytes > 0 ? [] : undefined, heldBytes: 0, holdBytes };
+      const writes: LinkWrites = { pending: [], held: holdBytes > 0 ? [] : undefined, heldBytes: 0, holdBytes, lapsed: false, lapsedMessages: 0, lapsedBytes: 0 };
       this.#writes = writes;
       this.#onWritten = confirmer(writes);
     }
@@ -37,21 +37,32 @@ export class Inflight {
 
   /** Stops keeping confirmed batches: the connection is proven (see {@link Inflight.track}). */
   release(): void {
-    if (this.#writes !== undefined) this.#writes.held = undefined;
+    const writes = this.#writes;
+    if (writes === undefined) return;
+    writes.held = undefined;
+    writes.lapsed = false;
   }
 
   /**
-   * What the link never confirmed (`pending`) and the confirmed batches kept (`held`, older),
-   * each oldest first; starts afresh for the next link.
+   * What the link never confirmed (`pending`), the confirmed batches kept (`held`, older), each
+   * oldest first, and what was confirmed while held but not kept, past the bound (`lapsed`);
+   * starts afresh for the next link.
    */
-  takeWritten(): { held: Batch[]; pending: Batch[] } {
+  takeWritten(): Written {
     const writes = this.#writes;
     this.#writes = undefined;
     // A late callback of the dead link reaches the arrays it captured, never the next link's.
     this.#onWritten = undefined;
-    if (writes === undefined) return { held: [], pending: [] };
-    return { held: writes.held ?? [], pending: writes.pending.slice() };
+    if (writes === undefined) return { held: [], pending: [], lapsed: { messages: 0, bytes: 0 } };
+    return { held: writes.held ?? [], pending: writes.pending.slice(), lapsed: { messages: writes.lapsedMessages, bytes: writes.lapsedBytes } };
   }
+}
+
+/** What one link was given, by {@link Inflight.takeWritten}. */
+export interface Written {
+  held: Batch[];
+  pending: Batch[];
+  lapsed: { messages: number; bytes: number };
 }
 
 /** One link's batches: written and not yet confirmed; confirmed and kept while held. */
@@ -61,6 +72,10 @@ interface LinkWrites {
   held: Batch[] | undefined;
   heldBytes: number;
   readonly holdBytes: number;
+  /** Over `holdBytes` before being released: what is confirmed is counted, not kept. */
+  lapsed: boolean;
+  lapsedMessages: number;
+  lapsedBytes: number;
 }
 
 /** The write callback of one link's batches: each success confirms the oldest; an error leaves them all. */
@@ -68,11 +83,27 @@ function confirmer(writes: LinkWrites): WriteCallback {
   return (error) => {
     if (error !== undefined && error !== null) return;
     const batch = writes.pending.shift();
+    if (batch === undefined) return;
     const held = writes.held;
-    if (batch === undefined || held === undefined) return;
+    if (held === undefined) {
+      if (writes.lapsed) {
+        writes.lapsedMessages += batch.messages;
+        writes.lapsedBytes += batch.bytes;
+      }
+      return;
+    }
     writes.heldBytes += batch.bytes;
-    // Past the bound, keeping them would grow memory with every send: the guarantee lapses.
-    if (writes.heldBytes > writes.holdBytes) writes.held = undefined;
-    else held.push(batch);
+    if (writes.heldBytes <= writes.holdBytes) {
+      held.push(batch);
+      return;
+    }
+    // Past the bound, keeping them would grow memory with every send: they are only counted,
+    // so that a refusal still reports them dropped.
+    writes.held = undefined;
+    writes.lapsed = true;
+    for (const kept of [...held, batch]) {
+      writes.lapsedMessages += kept.messages;
+      writes.lapsedBytes += kept.bytes;
+    }
   };
 }

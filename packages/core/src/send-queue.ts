@@ -4,7 +4,7 @@
  * connected. Bounded in messages and in bytes; what happens at the bound is a stated policy.
  */
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
-import { Inflight } from './inflight.js';
+import { Inflight, type Written } from './inflight.js';
 
 /** What `send()` does when the queue is full. */
 export type OverflowPolicy = 'reject' | 'drop-oldest';
@@ -304,11 +304,12 @@ export class SendQueue {
   }
 
   /**
-   * The tracked batches the link never confirmed (`pending`), and the confirmed ones kept
-   * (`held`), each oldest first; tracking starts afresh for the next link.
+   * The tracked batches the link never confirmed (`pending`), the confirmed ones kept (`held`),
+   * each oldest first, and the count of those confirmed past the hold bound (`lapsed`); tracking
+   * starts afresh for the next link.
    */
-  takeWritten(): { held: Batch[]; pending: Batch[] } {
-    return this.#inflight?.takeWritten() ?? { held: [], pending: [] };
+  takeWritten(): Written {
+    return this.#inflight?.takeWritten() ?? { held: [], pending: [], lapsed: { messages: 0, bytes: 0 } };
   }
 
   /** Empties the queue, returning what was in it. */

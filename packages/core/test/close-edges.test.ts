@@ -25,6 +25,30 @@ const codeOf = (fn: () => unknown): string | undefined => {
   }
 };
 
+/** A client-side transport whose server takes every write at once and may then refuse, as its first line. */
+function scriptedServer(): { transport: Transport; refuse: (code: string) => void } {
+  let handlers: LinkHandlers | undefined;
+  const link: Link = {
+    transport: 'scripted',
+    remoteAddress: 'scripted-server',
+    bufferedAmount: 0,
+    asyncDelivery: true,
+    attach: (h) => void (handlers = h),
+    write: (_chunk, callback) => {
+      callback?.(); // taken at once: kept by the client until the server's first line
+      return true;
+    },
+    end: () => {},
+    destroy: () => handlers?.onClose({ graceful: false }), // reports its close inside destroy()
+    pause: () => {},
+    resume: () => {},
+  };
+  return {
+    transport: { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.resolve(link) },
+    refuse: (code) => handlers!.onData(`${JSON.stringify({ $proj: 'refused', code, reason: 'refused' })}\n`),
+  };
+}
+
 describe('a channel closing for good', () => {
   it('refuses a send from a client\'s dropped listener instead of queueing it where nobody sends or reports it', async () => {
     const client = connect(memory(), { reconnect: fast }); // nothing listens: the sends stay queued
@@ -129,6 +153,70 @@ describe('a close whose listeners throw', () => {
     expect(server.peers.size).toBe(0);
     expect((await peer!.closed).reason).toBe('remote-reset');
     await server.close();
+  });
+
+  it('stops writing the parts of a batch once the link throws, and counts them all dropped once', async () => {
+    let handlers: LinkHandlers | undefined;
+    let writes = 0;
+    const link: Link = {
+      transport: 'scripted',
+      remoteAddress: 'scripted-peer',
+      bufferedAmount: 0,
+      asyncDelivery: true,
+      maxWriteBytes: 100,
+      attach: (h) => void (handlers = h),
+      write: () => {
+        writes++;
+        throw new Error('link bug');
+      },
+      end: () => {},
+      // Reports its close at once, inside destroy().
+      destroy: () => handlers?.onClose({ graceful: false }),
+      pause: () => {},
+      resume: () => {},
+    };
+    const server = await serve(serving(link), () => {}, { highWaterMark: 1 << 20 });
+    const [peer] = server.peers.list();
+    for (let n = 0; n < 3; n++) peer!.send({ n, pad: 'p'.repeat(50) }); // ~70 B each: three parts
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toBe(1);
+    expect(peer!.stats).toMatchObject({ messagesOut: 0, dropped: 3 });
+    expect((await peer!.closed).error?.message).toContain('threw: link bug');
+    await server.close();
+  });
+
+  it('lets go of a link even when a dropped listener throws on what a refused connection carried', async () => {
+    const server = scriptedServer();
+    const client = connect(server.transport, { reconnect: false });
+    await client.connected();
+    client.send({ token: 'x' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const events: string[] = [];
+    client.on('disconnect', (info) => events.push(info.reason));
+    client.on('dropped', () => {
+      throw new Error('listener bug');
+    });
+    expect(() => server.refuse(ErrorCode.UNAUTHORIZED)).toThrow('listener bug');
+    expect(events).toEqual(['refused']);
+    expect(client.state).toBe('closed');
+    await client.closed;
+  });
+
+  it('reports dropped what a client wrote past the bound it keeps, when the connection is then refused', async () => {
+    const server = scriptedServer();
+    // Kept: at most maxQueueBytes of what the server confirmed before its first line.
+    const client = connect(server.transport, { reconnect: false, maxQueueBytes: 1000 });
+    await client.connected();
+    const dropped: number[] = [];
+    client.on('dropped', (info) => dropped.push(info.messages));
+    for (let tick = 0; tick < 5; tick++) {
+      for (let n = 0; n < 8; n++) client.send({ tick, n, pad: 'p'.repeat(80) }); // ~800 B a tick
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    server.refuse(ErrorCode.MAX_CONNECTIONS);
+    await client.closed;
+    expect(dropped.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(client.stats).toMatchObject({ messagesOut: 0, dropped: 40 });
   });
 
   it('does not announce a client connection whose link reported its close from inside attach()', async () => {
