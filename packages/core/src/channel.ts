@@ -599,12 +599,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       // Reported once every part is written: a `dropped` listener that sends comes after them.
       if (oversize !== undefined) for (const part of oversize) Channel.#dropOversize(channel, link, part, limit);
     }
-    if (!threw) return;
-    // A link whose write() throws is broken: torn down, its batches go the way of any write it
-    // never confirmed (sent again by a client, reported dropped by a peer), counted once.
-    Channel.#set(channel, BLOCKED, true);
-    const message = thrown instanceof Error ? thrown.message : String(thrown);
-    channel.destroyLink('error', new ProjError(ErrorCode.TRANSPORT, `write to ${link.remoteAddress} threw: ${message}`, { cause: thrown }));
+    if (threw) Channel.#linkThrew(channel, link, thrown);
   }
 
   static #dropOversize(channel: AnyChannel, link: Link, part: Batch, limit: number): void {
@@ -629,7 +624,26 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const link = channel.#link;
     if (link === undefined || Channel.#has(channel, BLOCKED | CLOSING) || Channel.#queued(channel)) return;
     channel.stats.bytesOut += 1;
-    if (!link.write('\n')) Channel.#set(channel, BLOCKED, true);
+    let accepted: boolean;
+    try {
+      accepted = link.write('\n');
+    } catch (cause) {
+      Channel.#linkThrew(channel, link, cause);
+      return;
+    }
+    if (!accepted) Channel.#set(channel, BLOCKED, true);
+  }
+
+  /**
+   * A link whose write() throws is broken: torn down, its batches go the way of any write it
+   * never confirmed (sent again by a client, reported dropped by a peer), counted once.
+   */
+  static #linkThrew(channel: AnyChannel, link: Link, cause: unknown): void {
+    // A link that already reported its close (against the contract, from inside write()) is gone.
+    if (channel.#link !== link) return;
+    Channel.#set(channel, BLOCKED, true);
+    const message = cause instanceof Error ? cause.message : String(cause);
+    channel.destroyLink('error', new ProjError(ErrorCode.TRANSPORT, `write to ${link.remoteAddress} threw: ${message}`, { cause }));
   }
 
   /**
@@ -663,6 +677,12 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     channel.stats.messagesOut -= messages;
     channel.stats.bytesOut -= bytes;
     if (back.length > 0) queue.requeue(back);
+    // Sent before the refusal and not written yet: they would go out ahead of fresh credentials.
+    if (unauthorized && queue.length > 0) {
+      const queued = queue.clear();
+      messages += queued.messages;
+      bytes += queued.bytes;
+    }
     if (messages === 0) return undefined;
     const why = unauthorized ? 'written on a connection the server refused as unauthorized' : 'written on a connection the server refused, past what a client keeps to send again';
     return { messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: ${why}`, { details: { connection: channel.id, messages, bytes } }) };

@@ -244,15 +244,21 @@ export class Client extends Channel<ClientEvents> {
 
   #onFailed(error: ProjError): void {
     subscribed(diagnosticChannels.clientFailed)?.publish({ client: this, error });
-    this.emit('failed', error);
-    this.#finishClient('failed', this.#reconnect ? 'reconnect gave up' : 'connection failed');
+    try {
+      this.emit('failed', error);
+    } finally {
+      // Finished even when a `failed` listener threw.
+      this.#finishClient('failed', this.#reconnect ? 'reconnect gave up' : 'connection failed');
+    }
   }
 
   #finishClient(final: 'closed' | 'failed', why: string): void {
     if (this.#final !== undefined) return;
     const previous = this.#engine.state;
-    this.#engine.close();
+    // Final first: the engine's own `state` event on closing is not passed on (the one below is),
+    // so a throwing `state` listener cannot stop the close halfway, nor see the change twice.
     this.#final = final;
+    this.#engine.close();
     this.#engine.removeAllListeners();
     try {
       this.finish(why);

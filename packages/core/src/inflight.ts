@@ -41,6 +41,8 @@ export class Inflight {
     if (writes === undefined) return;
     writes.held = undefined;
     writes.lapsed = false;
+    writes.lapsedMessages = 0;
+    writes.lapsedBytes = 0;
   }
 
   /**

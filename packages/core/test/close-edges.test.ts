@@ -219,6 +219,60 @@ describe('a close whose listeners throw', () => {
     expect(client.stats).toMatchObject({ messagesOut: 0, dropped: 40 });
   });
 
+  it('reports as dropped, after an unauthorized refusal, what was sent and not written yet, so fresh credentials go first', async () => {
+    const server = scriptedServer();
+    const client = connect(server.transport, { reconnect: false });
+    await client.connected();
+    const dropped: number[] = [];
+    client.on('dropped', (info) => dropped.push(info.messages));
+    client.send({ token: 'stale' });
+    await new Promise((resolve) => setImmediate(resolve));
+    client.send({ a: 1 }); // queued for the next tick when the refusal arrives
+    server.refuse(ErrorCode.UNAUTHORIZED);
+    await client.closed;
+    expect(dropped).toEqual([2]);
+    expect(client.stats).toMatchObject({ messagesOut: 0, dropped: 2 });
+  });
+
+  it('finishes a client whose state listener throws as it closes, with one state event', async () => {
+    const client = connect(memory(), { reconnect: fast });
+    const states: string[] = [];
+    client.on('state', (state) => {
+      states.push(state);
+      if (state === 'closed') throw new Error('listener bug');
+    });
+    let closeEvents = 0;
+    client.on('close', () => closeEvents++);
+    expect(() => client.close()).toThrow('listener bug');
+    await client.closed;
+    expect(states.filter((s) => s === 'closed')).toEqual(['closed']);
+    expect(closeEvents).toBe(1);
+  });
+
+  it('tears down a link whose write() throws when an idle channel pings it', async () => {
+    const link: Link = {
+      transport: 'scripted',
+      remoteAddress: 'scripted-peer',
+      bufferedAmount: 0,
+      asyncDelivery: true,
+      attach: (h) => void (closeHandler = h),
+      write: () => {
+        throw new Error('link bug');
+      },
+      end: () => {},
+      destroy: () => queueMicrotask(() => closeHandler?.onClose({ graceful: false })),
+      pause: () => {},
+      resume: () => {},
+    };
+    let closeHandler: LinkHandlers | undefined;
+    const server = await serve(serving(link), () => {}, { heartbeatInterval: 20 });
+    const [peer] = server.peers.list();
+    const info = await peer!.closed;
+    expect(info.reason).toBe('error');
+    expect(info.error?.message).toContain('threw: link bug');
+    await server.close();
+  });
+
   it('does not announce a client connection whose link reported its close from inside attach()', async () => {
     let dials = 0;
     const transport: Transport = {

@@ -43,6 +43,8 @@ export class BrowserLink implements Link {
   #needDrain = false;
   /** UTF-8 bytes handed to `send()` so far. */
   #sent = 0;
+  /** Bytes of `#sent` seen to have left `bufferedAmount` (at the last poll). */
+  #left = 0;
   /** Writes whose bytes may still be in `bufferedAmount`, oldest first, with where they end in `#sent`. */
   #unsent: Array<{ end: number; callback: (error?: Error | null) => void }> = [];
 
@@ -118,9 +120,11 @@ export class BrowserLink implements Link {
   #finish(info: LinkCloseInfo, later: boolean): void {
     this.#closeInfo = info;
     this.#stopPoll();
-    // Frames that left the buffer since the last poll are confirmed; those still in it never
-    // left: they fail before the close is reported.
-    const left = this.#sent - this.#socket.bufferedAmount;
+    // At a clean close, frames that left the buffer since the last poll are confirmed; after an
+    // abrupt one only what the last poll saw leave (some runtimes, Node's undici, empty
+    // `bufferedAmount` as the socket fails). The rest never left: it fails before the close is
+    // reported, and core sends it again (at worst a duplicate, never a silent loss).
+    const left = info.graceful ? Math.max(this.#left, this.#sent - this.#socket.bufferedAmount) : this.#left;
     const unsent = this.#unsent;
     this.#unsent = [];
     for (const { end, callback } of unsent) {
@@ -143,7 +147,7 @@ export class BrowserLink implements Link {
   /** Confirms the writes that left the buffer, in order, and reports a drain once below the mark. */
   #tick = (): void => {
     const buffered = this.#socket.bufferedAmount;
-    const left = this.#sent - buffered;
+    const left = (this.#left = Math.max(this.#left, this.#sent - buffered));
     const unsent = this.#unsent;
     let confirmed = 0;
     while (confirmed < unsent.length && unsent[confirmed]!.end <= left) confirmed++;

@@ -176,6 +176,19 @@ function scriptedSocket(): StandardWebSocket {
   };
 }
 
+/** A BrowserLink on a scripted socket that has just sent two frames of 100 bytes; `results` records their callbacks. */
+function twoFramesSent(): { socket: StandardWebSocket; results: string[] } {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  const socket = scriptedSocket();
+  const link = new BrowserLink(socket, 'ws://scripted/', 1024, 1 << 20);
+  link.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+  const results: string[] = [];
+  const record = (n: number) => (error?: Error | null) => results.push(`${error ? 'failed' : 'sent'} ${n}`);
+  link.write('a'.repeat(99) + '\n', record(1));
+  link.write('b'.repeat(99) + '\n', record(2));
+  return { socket, results };
+}
+
 describe('BrowserLink writes', () => {
   afterEach(() => vi.useRealTimers());
 
@@ -210,18 +223,21 @@ describe('BrowserLink writes', () => {
     expect(closes).toHaveLength(1);
     expect(vi.getTimerCount()).toBe(0);
   });
+
   it('confirms, at a close, the frames that left the buffer since the last poll, and fails only the rest', () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const socket = scriptedSocket();
-    const link = new BrowserLink(socket, 'ws://scripted/', 1024, 1 << 20);
-    link.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
-    const results: string[] = [];
-    const record = (n: number) => (error?: Error | null) => results.push(`${error ? 'failed' : 'sent'} ${n}`);
-    link.write('a'.repeat(99) + '\n', record(1));
-    link.write('b'.repeat(99) + '\n', record(2));
+    const { socket, results } = twoFramesSent();
     (socket as { bufferedAmount: number }).bufferedAmount = 100; // the first left, before any poll
     socket.onclose!({ code: 1000, reason: '' });
     expect(results).toEqual(['sent 1', 'failed 2']);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('fails, at an abrupt close, the frames the last poll had not seen leave, even if bufferedAmount fell to 0', () => {
+    const { socket, results } = twoFramesSent();
+    (socket as { bufferedAmount: number }).bufferedAmount = 100;
+    vi.advanceTimersByTime(10); // the poll sees the first leave
+    (socket as { bufferedAmount: number }).bufferedAmount = 0; // emptied as the socket failed (Node's undici)
+    socket.onclose!({ code: 1006, reason: '' });
+    expect(results).toEqual(['sent 1', 'failed 2']);
   });
 });
