@@ -255,7 +255,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
 
   /**
    * Resolves once everything sent so far has been handed to the transport and the transport is
-   * not applying backpressure. Rejects with `PROJ_ERR_CLOSED` if the channel closes first.
+   * not applying backpressure. Rejects with `PROJ_ERR_CLOSED` if the channel closes first, and
+   * with `PROJ_ERR_DROPPED` if what it waited for was dropped (a client refused as unauthorized).
    */
   flushed(): Promise<void> {
     if (Channel.#isFlushed(this)) return Promise.resolve();
@@ -584,9 +585,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     } else {
       // Lines queued during backpressure or a disconnection: several chunks, each within the limit.
       let oversize: Batch[] | undefined;
+      let orphans: Batch[] | undefined;
       for (const part of splitBatch(batch, Math.min(limit, MAX_COALESCED_BYTES))) {
         // One line over the limit: the peer would close the link on it, losing what follows it.
         if (part.bytes > limit) (oversize ??= []).push(part);
+        // The link reported its close from inside write() (against the contract of
+        // `maxWriteBytes`): the rest has no link to go with; reported, not lost.
+        else if (channel.#link !== link) (orphans ??= []).push(part);
         else {
           // After a write threw, the rest is tracked without being written: it goes with it.
           try {
@@ -598,6 +603,11 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       }
       // Reported once every part is written: a `dropped` listener that sends comes after them.
       if (oversize !== undefined) for (const part of oversize) Channel.#dropOversize(channel, link, part, limit);
+      if (orphans !== undefined) {
+        const messages = orphans.reduce((n, b) => n + b.messages, 0);
+        const bytes = orphans.reduce((n, b) => n + b.bytes, 0);
+        channel.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: the link closed while they were being written`, { details: { connection: channel.id, messages, bytes } }) });
+      }
     }
     if (threw) Channel.#linkThrew(channel, link, thrown);
   }
@@ -623,7 +633,6 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   static #ping(channel: AnyChannel): void {
     const link = channel.#link;
     if (link === undefined || Channel.#has(channel, BLOCKED | CLOSING) || Channel.#queued(channel)) return;
-    channel.stats.bytesOut += 1;
     let accepted: boolean;
     try {
       accepted = link.write('\n');
@@ -631,6 +640,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       Channel.#linkThrew(channel, link, cause);
       return;
     }
+    channel.stats.bytesOut += 1;
     if (!accepted) Channel.#set(channel, BLOCKED, true);
   }
 
@@ -704,6 +714,23 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     return channel.#queue !== undefined && channel.#queue.length > 0;
   }
 
+  /**
+   * Everything queued was dropped (a refusal as unauthorized) while the channel lives on: waiters
+   * for its flush fail with `PROJ_ERR_DROPPED`, and an owed `drain` is due, nothing being queued.
+   */
+  static #queueDropped(channel: AnyChannel): void {
+    const rare = channel.#rare;
+    const waiters = rare?.flushWaiters;
+    if (rare !== undefined && waiters !== undefined) {
+      rare.flushWaiters = undefined;
+      for (const waiter of waiters) waiter.reject(new ProjError(ErrorCode.DROPPED, `what ${channel.id} waited to flush was dropped: the server refused the connection as unauthorized`, { details: { connection: channel.id } }));
+    }
+    if (Channel.#has(channel, NEED_DRAIN)) {
+      Channel.#set(channel, NEED_DRAIN, false);
+      channel.fire('drain');
+    }
+  }
+
   static #settleFlushWaiters(channel: AnyChannel): void {
     const rare = channel.#rare;
     const waiters = rare?.flushWaiters;
@@ -737,6 +764,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       Channel.#set(channel, BLOCKED, false);
       try {
         // After the link is let go: a `dropped` listener that throws leaves no state behind.
+        if (lost !== undefined && closing?.error?.code === ErrorCode.UNAUTHORIZED) Channel.#queueDropped(channel);
         if (lost !== undefined) channel.reportDropped(lost);
       } finally {
         channel.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)), link);

@@ -26,7 +26,7 @@ const codeOf = (fn: () => unknown): string | undefined => {
 };
 
 /** A client-side transport whose server takes every write at once and may then refuse, as its first line. */
-function scriptedServer(): { transport: Transport; refuse: (code: string) => void } {
+function scriptedServer(pushBack = false): { transport: Transport; refuse: (code: string) => void } {
   let handlers: LinkHandlers | undefined;
   const link: Link = {
     transport: 'scripted',
@@ -36,7 +36,7 @@ function scriptedServer(): { transport: Transport; refuse: (code: string) => voi
     attach: (h) => void (handlers = h),
     write: (_chunk, callback) => {
       callback?.(); // taken at once: kept by the client until the server's first line
-      return true;
+      return !pushBack;
     },
     end: () => {},
     destroy: () => handlers?.onClose({ graceful: false }), // reports its close inside destroy()
@@ -232,6 +232,26 @@ describe('a close whose listeners throw', () => {
     await client.closed;
     expect(dropped).toEqual([2]);
     expect(client.stats).toMatchObject({ messagesOut: 0, dropped: 2 });
+  });
+
+  it('fails flushed() and owes no drain once an unauthorized refusal dropped what it waited for', async () => {
+    const server = scriptedServer(true); // every write pushes back
+    const client = connect(server.transport, { reconnect: fast });
+    await client.connected();
+    let drains = 0;
+    client.on('drain', () => drains++);
+    client.send({ token: 'stale' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.send({ a: 1 })).toBe(false);
+    const flushed = client.flushed().then(
+      () => 'resolved',
+      (error: { code: string }) => error.code,
+    );
+    server.refuse(ErrorCode.UNAUTHORIZED);
+    expect(await flushed).toBe(ErrorCode.DROPPED);
+    expect(drains).toBe(1);
+    expect(client.stats).toMatchObject({ messagesOut: 0, dropped: 2 });
+    await client.close();
   });
 
   it('finishes a client whose state listener throws as it closes, with one state event', async () => {

@@ -106,6 +106,8 @@ export class BrowserLink implements Link {
    */
   destroy(error?: Error): void {
     if (this.#closeInfo !== undefined) return;
+    // What has left the buffer by now has left: a close of our own does not empty it.
+    this.#left = Math.max(this.#left, this.#sent - this.#socket.bufferedAmount);
     this.#socket.close(DESTROY_CODE, 'destroyed');
     const info: LinkCloseInfo = { graceful: false, ...(error === undefined ? {} : { error }) };
     this.#finish(info, true);

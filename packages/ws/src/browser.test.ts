@@ -177,7 +177,7 @@ function scriptedSocket(): StandardWebSocket {
 }
 
 /** A BrowserLink on a scripted socket that has just sent two frames of 100 bytes; `results` records their callbacks. */
-function twoFramesSent(): { socket: StandardWebSocket; results: string[] } {
+function twoFramesSent(): { socket: StandardWebSocket; link: BrowserLink; results: string[] } {
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
   const socket = scriptedSocket();
   const link = new BrowserLink(socket, 'ws://scripted/', 1024, 1 << 20);
@@ -186,7 +186,7 @@ function twoFramesSent(): { socket: StandardWebSocket; results: string[] } {
   const record = (n: number) => (error?: Error | null) => results.push(`${error ? 'failed' : 'sent'} ${n}`);
   link.write('a'.repeat(99) + '\n', record(1));
   link.write('b'.repeat(99) + '\n', record(2));
-  return { socket, results };
+  return { socket, link, results };
 }
 
 describe('BrowserLink writes', () => {
@@ -238,6 +238,12 @@ describe('BrowserLink writes', () => {
     vi.advanceTimersByTime(10); // the poll sees the first leave
     (socket as { bufferedAmount: number }).bufferedAmount = 0; // emptied as the socket failed (Node's undici)
     socket.onclose!({ code: 1006, reason: '' });
+    expect(results).toEqual(['sent 1', 'failed 2']);
+  });
+  it('confirms, at its own destroy(), the frames that left the buffer by then', async () => {
+    const { socket, link, results } = twoFramesSent();
+    (socket as { bufferedAmount: number }).bufferedAmount = 100; // the first left, before any poll
+    link.destroy();
     expect(results).toEqual(['sent 1', 'failed 2']);
   });
 });
