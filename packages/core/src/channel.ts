@@ -341,7 +341,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (this.#link !== link) return;
     if (Channel.#readHolds(this) > 0) link.pause();
     this.#rare?.heartbeat?.start();
-    if (Channel.#queued(this) && !Channel.#has(this, FLUSH_SCHEDULED)) {
+    // Also with nothing queued when a drain or a flush is owed: the flush reports them.
+    if ((Channel.#queued(this) || Channel.#has(this, NEED_DRAIN) || this.#rare?.flushWaiters !== undefined) && !Channel.#has(this, FLUSH_SCHEDULED)) {
       Channel.#set(this, FLUSH_SCHEDULED, true);
       Channel.#scheduleFlush(this);
     }
@@ -603,13 +604,25 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       }
       // Reported once every part is written: a `dropped` listener that sends comes after them.
       if (oversize !== undefined) for (const part of oversize) Channel.#dropOversize(channel, link, part, limit);
-      if (orphans !== undefined) {
-        const messages = orphans.reduce((n, b) => n + b.messages, 0);
-        const bytes = orphans.reduce((n, b) => n + b.bytes, 0);
-        channel.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: the link closed while they were being written`, { details: { connection: channel.id, messages, bytes } }) });
-      }
+      if (orphans !== undefined) Channel.#orphaned(channel, queue, orphans);
     }
     if (threw) Channel.#linkThrew(channel, link, thrown);
+  }
+
+  /**
+   * Parts of a batch left when the link reported its close from inside write(): a channel that
+   * lives on sends them after what the close put back (a client's next connection); a finished
+   * one, or one refused as unauthorized, reports them dropped.
+   */
+  static #orphaned(channel: AnyChannel, queue: SendQueue, orphans: Batch[]): void {
+    const unauthorized = channel.#rare?.closing?.error?.code === ErrorCode.UNAUTHORIZED;
+    if (!Channel.#has(channel, FINISHED) && !unauthorized) {
+      queue.requeue(queue.length > 0 ? [queue.take(), ...orphans] : orphans);
+      return;
+    }
+    const messages = orphans.reduce((n, b) => n + b.messages, 0);
+    const bytes = orphans.reduce((n, b) => n + b.bytes, 0);
+    channel.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: the link closed while they were being written`, { details: { connection: channel.id, messages, bytes } }) });
   }
 
   static #dropOversize(channel: AnyChannel, link: Link, part: Batch, limit: number): void {
@@ -716,19 +729,15 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
 
   /**
    * Everything queued was dropped (a refusal as unauthorized) while the channel lives on: waiters
-   * for its flush fail with `PROJ_ERR_DROPPED`, and an owed `drain` is due, nothing being queued.
+   * for its flush fail with `PROJ_ERR_DROPPED`. An owed `drain` fires on the next link, after
+   * what `disconnect` listeners send there (fresh credentials first).
    */
-  static #queueDropped(channel: AnyChannel): void {
+  static #rejectDroppedWaiters(channel: AnyChannel): void {
     const rare = channel.#rare;
     const waiters = rare?.flushWaiters;
-    if (rare !== undefined && waiters !== undefined) {
-      rare.flushWaiters = undefined;
-      for (const waiter of waiters) waiter.reject(new ProjError(ErrorCode.DROPPED, `what ${channel.id} waited to flush was dropped: the server refused the connection as unauthorized`, { details: { connection: channel.id } }));
-    }
-    if (Channel.#has(channel, NEED_DRAIN)) {
-      Channel.#set(channel, NEED_DRAIN, false);
-      channel.fire('drain');
-    }
+    if (rare === undefined || waiters === undefined) return;
+    rare.flushWaiters = undefined;
+    for (const waiter of waiters) waiter.reject(new ProjError(ErrorCode.DROPPED, `what ${channel.id} waited to flush was dropped: the server refused the connection as unauthorized`, { details: { connection: channel.id } }));
   }
 
   static #settleFlushWaiters(channel: AnyChannel): void {
@@ -764,8 +773,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       Channel.#set(channel, BLOCKED, false);
       try {
         // After the link is let go: a `dropped` listener that throws leaves no state behind.
-        if (lost !== undefined && closing?.error?.code === ErrorCode.UNAUTHORIZED) Channel.#queueDropped(channel);
-        if (lost !== undefined) channel.reportDropped(lost);
+        if (lost !== undefined) {
+          try {
+            channel.reportDropped(lost);
+          } finally {
+            if (closing?.reason === 'refused' && closing.error?.code === ErrorCode.UNAUTHORIZED) Channel.#rejectDroppedWaiters(channel);
+          }
+        }
       } finally {
         channel.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)), link);
       }

@@ -106,8 +106,9 @@ export class BrowserLink implements Link {
    */
   destroy(error?: Error): void {
     if (this.#closeInfo !== undefined) return;
-    // What has left the buffer by now has left: a close of our own does not empty it.
-    this.#left = Math.max(this.#left, this.#sent - this.#socket.bufferedAmount);
+    // What has left the buffer by now has left: a close of our own does not empty it (a failed
+    // socket may have emptied it already: then only what the last poll saw counts).
+    if (this.#socket.readyState === OPEN) this.#left = Math.max(this.#left, this.#sent - this.#socket.bufferedAmount);
     this.#socket.close(DESTROY_CODE, 'destroyed');
     const info: LinkCloseInfo = { graceful: false, ...(error === undefined ? {} : { error }) };
     this.#finish(info, true);
