@@ -604,22 +604,17 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       }
       // Reported once every part is written: a `dropped` listener that sends comes after them.
       if (oversize !== undefined) for (const part of oversize) Channel.#dropOversize(channel, link, part, limit);
-      if (orphans !== undefined) Channel.#orphaned(channel, queue, orphans);
+      if (orphans !== undefined) Channel.#orphaned(channel, orphans);
     }
     if (threw) Channel.#linkThrew(channel, link, thrown);
   }
 
   /**
-   * Parts of a batch left when the link reported its close from inside write(): a channel that
-   * lives on sends them after what the close put back (a client's next connection); a finished
-   * one, or one refused as unauthorized, reports them dropped.
+   * Parts of a batch left when the link reported its close from inside write() (against the
+   * contract of `maxWriteBytes`): reported dropped, not put back, for the close has already run
+   * (what it put back, and what listeners sent meanwhile, would be overtaken).
    */
-  static #orphaned(channel: AnyChannel, queue: SendQueue, orphans: Batch[]): void {
-    const unauthorized = channel.#rare?.closing?.error?.code === ErrorCode.UNAUTHORIZED;
-    if (!Channel.#has(channel, FINISHED) && !unauthorized) {
-      queue.requeue(queue.length > 0 ? [queue.take(), ...orphans] : orphans);
-      return;
-    }
+  static #orphaned(channel: AnyChannel, orphans: Batch[]): void {
     const messages = orphans.reduce((n, b) => n + b.messages, 0);
     const bytes = orphans.reduce((n, b) => n + b.bytes, 0);
     channel.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: the link closed while they were being written`, { details: { connection: channel.id, messages, bytes } }) });
@@ -732,11 +727,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * for its flush fail with `PROJ_ERR_DROPPED`. An owed `drain` fires on the next link, after
    * what `disconnect` listeners send there (fresh credentials first).
    */
-  static #rejectDroppedWaiters(channel: AnyChannel): void {
+  static #takeFlushWaiters(channel: AnyChannel): RareState['flushWaiters'] {
     const rare = channel.#rare;
     const waiters = rare?.flushWaiters;
-    if (rare === undefined || waiters === undefined) return;
-    rare.flushWaiters = undefined;
+    if (rare !== undefined) rare.flushWaiters = undefined;
+    return waiters;
+  }
+
+  static #rejectDroppedWaiters(channel: AnyChannel, waiters: NonNullable<RareState['flushWaiters']>): void {
     for (const waiter of waiters) waiter.reject(new ProjError(ErrorCode.DROPPED, `what ${channel.id} waited to flush was dropped: the server refused the connection as unauthorized`, { details: { connection: channel.id } }));
   }
 
@@ -774,10 +772,13 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       try {
         // After the link is let go: a `dropped` listener that throws leaves no state behind.
         if (lost !== undefined) {
+          // The waiters for what was dropped, not those a `dropped` listener adds for fresh sends.
+          const unauthorized = closing?.reason === 'refused' && closing.error?.code === ErrorCode.UNAUTHORIZED;
+          const waiters = unauthorized ? Channel.#takeFlushWaiters(channel) : undefined;
           try {
             channel.reportDropped(lost);
           } finally {
-            if (closing?.reason === 'refused' && closing.error?.code === ErrorCode.UNAUTHORIZED) Channel.#rejectDroppedWaiters(channel);
+            if (waiters !== undefined) Channel.#rejectDroppedWaiters(channel, waiters);
           }
         }
       } finally {

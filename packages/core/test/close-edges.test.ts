@@ -256,6 +256,25 @@ describe('a close whose listeners throw', () => {
     await client.destroy(); // the scripted link ends only when destroyed
   });
 
+  it('does not fail a flushed() made by a dropped listener for its fresh sends after an unauthorized refusal', async () => {
+    const server = scriptedServer();
+    const client = connect(server.transport, { reconnect: fast });
+    await client.connected();
+    let fresh: Promise<string> | undefined;
+    client.once('dropped', () => {
+      client.send({ token: 'fresh' });
+      fresh = client.flushed().then(
+        () => 'resolved',
+        (error: { code: string }) => error.code,
+      );
+    });
+    client.send({ token: 'stale' });
+    await new Promise((resolve) => setImmediate(resolve));
+    server.refuse(ErrorCode.UNAUTHORIZED);
+    expect(await fresh).toBe('resolved');
+    await client.destroy();
+  });
+
   it('finishes a client whose state listener throws as it closes, with one state event', async () => {
     const client = connect(memory(), { reconnect: fast });
     const states: string[] = [];

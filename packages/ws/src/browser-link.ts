@@ -20,6 +20,8 @@ export interface StandardWebSocket {
 
 /** `WebSocket.OPEN`. */
 export const OPEN = 1;
+/** `WebSocket.CLOSED`. */
+const CLOSED = 3;
 /** How often `bufferedAmount` is polled while it is above the high-water mark or writes wait to be confirmed: browsers have no drain or write-done event. */
 const DRAIN_POLL_MS = 10;
 
@@ -108,7 +110,7 @@ export class BrowserLink implements Link {
     if (this.#closeInfo !== undefined) return;
     // What has left the buffer by now has left: a close of our own does not empty it (a failed
     // socket may have emptied it already: then only what the last poll saw counts).
-    if (this.#socket.readyState === OPEN) this.#left = Math.max(this.#left, this.#sent - this.#socket.bufferedAmount);
+    if (this.#socket.readyState !== CLOSED) this.#left = Math.max(this.#left, this.#sent - this.#socket.bufferedAmount);
     this.#socket.close(DESTROY_CODE, 'destroyed');
     const info: LinkCloseInfo = { graceful: false, ...(error === undefined ? {} : { error }) };
     this.#finish(info, true);
