@@ -492,7 +492,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     try {
       if (Channel.#queued(this)) {
         const { messages, bytes } = this.#queue!.clear();
-        this.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} unsent message(s) dropped: ${why}`, { details: { connection: this.id, messages, bytes } }) });
+        this.reportDropped(Channel.#dropped(this, messages, bytes, `unsent message(s) dropped: ${why}`));
       }
     } finally {
       // Even when a `dropped` listener threw (a send from it throws PROJ_ERR_CLOSED now).
@@ -615,15 +615,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * (what it put back, and what listeners sent meanwhile, would be overtaken).
    */
   static #orphaned(channel: AnyChannel, orphans: Batch[]): void {
-    const messages = orphans.reduce((n, b) => n + b.messages, 0);
-    const bytes = orphans.reduce((n, b) => n + b.bytes, 0);
-    channel.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: the link closed while they were being written`, { details: { connection: channel.id, messages, bytes } }) });
+    const { messages, bytes } = totals(orphans);
+    channel.reportDropped(Channel.#dropped(channel, messages, bytes, 'message(s) dropped: the link closed while they were being written'));
   }
 
   static #dropOversize(channel: AnyChannel, link: Link, part: Batch, limit: number): void {
     const { messages, bytes } = part;
     const why = `a line of ${bytes} bytes is over the ${link.transport} link's maxWriteBytes (${limit}): the peer would refuse it`;
-    channel.reportDropped({ messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: ${why}`, { details: { connection: channel.id, messages, bytes, maxWriteBytes: limit } }) });
+    channel.reportDropped(Channel.#dropped(channel, messages, bytes, `message(s) dropped: ${why}`, { maxWriteBytes: limit }));
   }
 
   /** Counts, tracks and writes one batch; with `trackOnly`, the link is broken: counted and tracked, not written. May throw what `link.write()` threw. */
@@ -679,21 +678,15 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (queue === undefined) return undefined;
     const { held, pending, lapsed } = queue.takeWritten();
     const refused = closing?.reason === 'refused';
-    const unauthorized = refused && closing.error?.code === ErrorCode.UNAUTHORIZED;
+    const unauthorized = refusedUnauthorized(closing);
     const back = unauthorized ? [] : refused ? [...held, ...pending] : pending;
-    const lost = unauthorized ? [...held, ...pending] : [];
-    let messages = refused ? lapsed.messages : 0;
-    let bytes = refused ? lapsed.bytes : 0;
-    for (const batch of lost) {
-      messages += batch.messages;
-      bytes += batch.bytes;
-    }
-    for (const batch of back) {
-      channel.stats.messagesOut -= batch.messages;
-      channel.stats.bytesOut -= batch.bytes;
-    }
-    channel.stats.messagesOut -= messages;
-    channel.stats.bytesOut -= bytes;
+    const lostWritten = totals(unauthorized ? [...held, ...pending] : []);
+    let messages = lostWritten.messages + (refused ? lapsed.messages : 0);
+    let bytes = lostWritten.bytes + (refused ? lapsed.bytes : 0);
+    // Neither what goes back nor what is lost was sent: both leave the counters.
+    const backTotals = totals(back);
+    channel.stats.messagesOut -= backTotals.messages + messages;
+    channel.stats.bytesOut -= backTotals.bytes + bytes;
     if (back.length > 0) queue.requeue(back);
     // Sent before the refusal and not written yet: they would go out ahead of fresh credentials.
     if (unauthorized && queue.length > 0) {
@@ -703,7 +696,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     }
     if (messages === 0) return undefined;
     const why = unauthorized ? 'written on a connection the server refused as unauthorized' : 'written on a connection the server refused, past what a client keeps to send again';
-    return { messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} message(s) dropped: ${why}`, { details: { connection: channel.id, messages, bytes } }) };
+    return Channel.#dropped(channel, messages, bytes, `message(s) dropped: ${why}`);
   }
 
   /** Records how this side is closing the current link, or (`undefined`) that it is not. */
@@ -727,6 +720,11 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * for its flush fail with `PROJ_ERR_DROPPED`. An owed `drain` fires on the next link, after
    * what `disconnect` listeners send there (fresh credentials first).
    */
+  /** A `dropped` report of `messages` messages: `${messages} ${what}`, with the connection and `extra` in its details. */
+  static #dropped(channel: AnyChannel, messages: number, bytes: number, what: string, extra: Record<string, unknown> = {}): DroppedInfo {
+    return { messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} ${what}`, { details: { connection: channel.id, messages, bytes, ...extra } }) };
+  }
+
   static #takeFlushWaiters(channel: AnyChannel): RareState['flushWaiters'] {
     const rare = channel.#rare;
     const waiters = rare?.flushWaiters;
@@ -773,8 +771,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
         // After the link is let go: a `dropped` listener that throws leaves no state behind.
         if (lost !== undefined) {
           // The waiters for what was dropped, not those a `dropped` listener adds for fresh sends.
-          const unauthorized = closing?.reason === 'refused' && closing.error?.code === ErrorCode.UNAUTHORIZED;
-          const waiters = unauthorized ? Channel.#takeFlushWaiters(channel) : undefined;
+          const waiters = refusedUnauthorized(closing) ? Channel.#takeFlushWaiters(channel) : undefined;
           try {
             channel.reportDropped(lost);
           } finally {
@@ -786,6 +783,22 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       }
     }
   }
+}
+
+/** Whether this side's close of a link was the server refusing the connection as unauthorized. */
+function refusedUnauthorized(closing: DisconnectInfo | undefined): boolean {
+  return closing?.reason === 'refused' && closing.error?.code === ErrorCode.UNAUTHORIZED;
+}
+
+/** Messages and bytes of `batches`, together. */
+function totals(batches: readonly Batch[]): { messages: number; bytes: number } {
+  let messages = 0;
+  let bytes = 0;
+  for (const batch of batches) {
+    messages += batch.messages;
+    bytes += batch.bytes;
+  }
+  return { messages, bytes };
 }
 
 function classifyAbrupt(error: Error | undefined): DisconnectInfo {

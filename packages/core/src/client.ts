@@ -219,14 +219,17 @@ export class Client extends Channel<ClientEvents> {
 
   /** The server accepted the connection, or had the time to refuse it: what was written is no longer kept. */
   #closeRefusalWindow(): void {
-    clearTimeout(this.#refusalWindow);
-    this.#refusalWindow = undefined;
+    this.#stopRefusalTimer();
     this.proven();
   }
 
-  protected override linkClosed(info: DisconnectInfo): void {
+  #stopRefusalTimer(): void {
     clearTimeout(this.#refusalWindow);
     this.#refusalWindow = undefined;
+  }
+
+  protected override linkClosed(info: DisconnectInfo): void {
+    this.#stopRefusalTimer();
     subscribed(diagnosticChannels.clientDisconnect)?.publish({ client: this, ...info });
     try {
       this.fire('disconnect', info);

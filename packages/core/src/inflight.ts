@@ -27,7 +27,7 @@ export class Inflight {
    */
   track(batch: Batch, holdBytes = 0): WriteCallback {
     if (this.#onWritten === undefined) {
-      const writes: LinkWrites = { pending: [], held: holdBytes > 0 ? [] : undefined, heldBytes: 0, holdBytes, lapsed: false, lapsedMessages: 0, lapsedBytes: 0 };
+      const writes: LinkWrites = { pending: [], held: holdBytes > 0 ? [] : undefined, heldBytes: 0, holdBytes, lapsedMessages: 0, lapsedBytes: 0 };
       this.#writes = writes;
       this.#onWritten = confirmer(writes);
     }
@@ -40,7 +40,6 @@ export class Inflight {
     const writes = this.#writes;
     if (writes === undefined) return;
     writes.held = undefined;
-    writes.lapsed = false;
     writes.lapsedMessages = 0;
     writes.lapsedBytes = 0;
   }
@@ -74,8 +73,7 @@ interface LinkWrites {
   held: Batch[] | undefined;
   heldBytes: number;
   readonly holdBytes: number;
-  /** Over `holdBytes` before being released: what is confirmed is counted, not kept. */
-  lapsed: boolean;
+  /** What was confirmed past `holdBytes` before a release, counted, not kept (non-zero: over the bound). */
   lapsedMessages: number;
   lapsedBytes: number;
 }
@@ -88,7 +86,7 @@ function confirmer(writes: LinkWrites): WriteCallback {
     if (batch === undefined) return;
     const held = writes.held;
     if (held === undefined) {
-      if (writes.lapsed) {
+      if (writes.lapsedMessages > 0) {
         writes.lapsedMessages += batch.messages;
         writes.lapsedBytes += batch.bytes;
       }
@@ -102,7 +100,6 @@ function confirmer(writes: LinkWrites): WriteCallback {
     // Past the bound, keeping them would grow memory with every send: they are only counted,
     // so that a refusal still reports them dropped.
     writes.held = undefined;
-    writes.lapsed = true;
     for (const kept of [...held, batch]) {
       writes.lapsedMessages += kept.messages;
       writes.lapsedBytes += kept.bytes;

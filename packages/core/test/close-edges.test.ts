@@ -4,6 +4,22 @@ import { until } from '@proj/testing';
 
 const fast = { initialDelay: 5, maxDelay: 20, jitter: 'none' as const };
 
+/** A scripted link: every member a no-op (`write()` takes the chunk) unless given in `overrides`. */
+function scripted(overrides: Partial<Link>): Link {
+  return {
+    transport: 'scripted',
+    remoteAddress: 'scripted-peer',
+    bufferedAmount: 0,
+    attach: () => {},
+    write: () => true,
+    end: () => {},
+    destroy: () => {},
+    pause: () => {},
+    resume: () => {},
+    ...overrides,
+  };
+}
+
 /** A server-side transport whose only link is `link`, accepted as it starts listening. */
 function serving(link: Link): Transport {
   return {
@@ -28,21 +44,16 @@ const codeOf = (fn: () => unknown): string | undefined => {
 /** A client-side transport whose server takes every write at once and may then refuse, as its first line. */
 function scriptedServer(pushBack = false): { transport: Transport; refuse: (code: string) => void } {
   let handlers: LinkHandlers | undefined;
-  const link: Link = {
-    transport: 'scripted',
+  const link = scripted({
     remoteAddress: 'scripted-server',
-    bufferedAmount: 0,
     asyncDelivery: true,
     attach: (h) => void (handlers = h),
     write: (_chunk, callback) => {
       callback?.(); // taken at once: kept by the client until the server's first line
       return !pushBack;
     },
-    end: () => {},
     destroy: () => handlers?.onClose({ graceful: false }), // reports its close inside destroy()
-    pause: () => {},
-    resume: () => {},
-  };
+  });
   return {
     transport: { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.resolve(link) },
     refuse: (code) => handlers!.onData(`${JSON.stringify({ $proj: 'refused', code, reason: 'refused' })}\n`),
@@ -126,18 +137,11 @@ describe('a close whose listeners throw', () => {
 
   it('still lets go of a peer whose dropped and disconnect listeners throw, so server.close() ends', async () => {
     let handlers: LinkHandlers | undefined;
-    const link: Link = {
-      transport: 'scripted',
-      remoteAddress: 'scripted-peer',
-      bufferedAmount: 0,
+    const link = scripted({
       asyncDelivery: true,
       attach: (h) => void (handlers = h),
       write: () => false, // pushes back at once: sends stay queued
-      end: () => {},
-      destroy: () => {},
-      pause: () => {},
-      resume: () => {},
-    };
+    });
     const transport = serving(link);
     const server = await serve(transport, () => {});
     const [peer] = server.peers.list();
@@ -158,10 +162,7 @@ describe('a close whose listeners throw', () => {
   it('stops writing the parts of a batch once the link throws, and counts them all dropped once', async () => {
     let handlers: LinkHandlers | undefined;
     let writes = 0;
-    const link: Link = {
-      transport: 'scripted',
-      remoteAddress: 'scripted-peer',
-      bufferedAmount: 0,
+    const link = scripted({
       asyncDelivery: true,
       maxWriteBytes: 100,
       attach: (h) => void (handlers = h),
@@ -169,12 +170,9 @@ describe('a close whose listeners throw', () => {
         writes++;
         throw new Error('link bug');
       },
-      end: () => {},
       // Reports its close at once, inside destroy().
       destroy: () => handlers?.onClose({ graceful: false }),
-      pause: () => {},
-      resume: () => {},
-    };
+    });
     const server = await serve(serving(link), () => {}, { highWaterMark: 1 << 20 });
     const [peer] = server.peers.list();
     for (let n = 0; n < 3; n++) peer!.send({ n, pad: 'p'.repeat(50) }); // ~70 B each: three parts
@@ -291,20 +289,14 @@ describe('a close whose listeners throw', () => {
   });
 
   it('tears down a link whose write() throws when an idle channel pings it', async () => {
-    const link: Link = {
-      transport: 'scripted',
-      remoteAddress: 'scripted-peer',
-      bufferedAmount: 0,
+    const link = scripted({
       asyncDelivery: true,
       attach: (h) => void (closeHandler = h),
       write: () => {
         throw new Error('link bug');
       },
-      end: () => {},
       destroy: () => queueMicrotask(() => closeHandler?.onClose({ graceful: false })),
-      pause: () => {},
-      resume: () => {},
-    };
+    });
     let closeHandler: LinkHandlers | undefined;
     const server = await serve(serving(link), () => {}, { heartbeatInterval: 20 });
     const [peer] = server.peers.list();
@@ -321,18 +313,7 @@ describe('a close whose listeners throw', () => {
       listen: () => Promise.reject(new Error('client side only')),
       dial: () => {
         dials++;
-        const closed: Link = {
-          transport: 'scripted',
-          remoteAddress: 'scripted-server',
-          bufferedAmount: 0,
-          attach: (h: LinkHandlers) => h.onClose({ graceful: false }),
-          write: () => true,
-          end: () => {},
-          destroy: () => {},
-          pause: () => {},
-          resume: () => {},
-        };
-        return Promise.resolve(closed);
+        return Promise.resolve(scripted({ remoteAddress: 'scripted-server', attach: (h) => h.onClose({ graceful: false }) }));
       },
     };
     const client = connect(transport, { reconnect: false });
@@ -349,18 +330,11 @@ describe('a server and links that close early', () => {
   it('does not admit a peer whose link reported its close from inside attach(), nor report it', async () => {
     const [serverSide, clientSide] = createLinkPair();
     clientSide.destroy();
-    const closedAlready: Link = {
-      transport: 'scripted',
-      remoteAddress: 'scripted-peer',
-      bufferedAmount: 0,
+    const closedAlready = scripted({
       // As DuplexLink and WsLink do for a socket that closed before attach.
-      attach: (handlers: LinkHandlers) => handlers.onClose({ graceful: false }),
+      attach: (handlers) => handlers.onClose({ graceful: false }),
       write: (chunk, callback) => serverSide.write(chunk, callback),
-      end: () => {},
-      destroy: () => {},
-      pause: () => {},
-      resume: () => {},
-    };
+    });
     const transport = serving(closedAlready);
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
     const events: string[] = [];
