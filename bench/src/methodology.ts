@@ -17,15 +17,18 @@ export const METHODOLOGY = `## How these numbers are made
   copied the whole young corpus: it moved 123–187 k/s between trials (212–226 k/s kept), and
   contenders came out faster than this limit. Timed over the corpus's own \`JSON.stringify\`
   output (cons strings), its throughput differed 2× between two cases of one run. It skips UTF-8
-  decoding; for the ~1 KiB non-ASCII corpus \`Buffer#toString\` alone costs about half of what \`JSON.parse\` does on Node 20 (3 ns per byte).
-  @proj decodes long non-ASCII windows with ICU instead (\`buffer.transcode\`, 0.5 ns per byte plus
-  ~2 µs per call, from 2 KiB; ICU's converter behind a streaming \`TextDecoder\`, 1.9 µs per
-  1 KiB, from 128 B). At 1 KiB chunks every ~949 B message straddles two chunks and needs a decode
-  call of its own: 1.6–2.6 µs next to 4.5–7.3 µs of \`JSON.parse\` (two machines), so about 0.73× of
-  that reference at best. The *bound* row measures that limit in the same rounds: each line decoded
-  from its own bytes (\`Buffer#toString\`; ICU's \`TextDecoder\` is within 5 % at this size) and
-  parsed, with no splitting at all. No decoder fed 1 KiB chunks can beat it; fed 64 KiB chunks,
-  one that decodes whole windows does. For the ~40 B ASCII messages the *floor* row is the least a
+  decoding; for the ~1 KiB non-ASCII corpus \`Buffer#toString\` alone costs about a third of what \`JSON.parse\` does on Node 20.
+  @proj decodes long non-ASCII windows with ICU instead (\`buffer.transcode\` from 2 KiB; ICU's
+  converter behind a streaming \`TextDecoder\` from 128 B, its validity scan skipped when the window
+  ends in an ASCII byte). At 1 KiB chunks every ~949 B message straddles two chunks and needs a
+  decode call of its own: ~1.2 µs next to ~4.2 µs of \`JSON.parse\`. The *bound* row measures that
+  limit in the same rounds: each line decoded from its own bytes by the fastest exact route Node 20
+  has for it (ICU, as @proj does; per line, \`Buffer#toString\` measured 0.71× and ICU 0.74–0.77×
+  in isolation) and parsed, with no splitting at all. No decoder fed 1 KiB chunks can beat it; fed
+  64 KiB chunks, one that decodes whole windows does. The ~1 KiB *floor* row is the least a decoder
+  of such chunks does: the bytes a chunk ends in held by reference and joined with the next chunk's
+  head in one copy, each line decoded the same way and parsed, with no line limit, counters, ASCII
+  path or error handling. For the ~40 B ASCII messages the *floor* row is the least a
   splitter does: each chunk checked for ASCII and copied into one string (\`isAscii\` +
   \`latin1Slice\`), split with \`indexOf\`/\`slice\`, its last line held as a string, each value
   handed to a callback; no line limit, counters or error handling. @proj's decoder does the same

@@ -99,6 +99,45 @@ describe('decodeUtf8 through the fast decoders (simdutf and ICU, for non-ASCII w
     }
   });
 
+  it('replaces every invalid sequence of up to 4 bytes before an ASCII byte exactly as Buffer#toString does (ICU, unscanned)', () => {
+    // A window ending in ASCII goes to ICU without the validity scan: ICU must replace what V8 replaces.
+    const prefix = validOf(200, 2);
+    const edges = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xf7, 0xf8, 0xfe, 0xff];
+    const window = Buffer.alloc(prefix.length + 5);
+    prefix.copy(window);
+    let mismatches = 0;
+    let cases = 0;
+    const check = (bytes: number[]): void => {
+      window.set(bytes, prefix.length);
+      window[prefix.length + bytes.length] = 0x7d; // '}'
+      const end = prefix.length + bytes.length + 1;
+      cases++;
+      if (decodeUtf8(window, 0, end) !== window.toString('utf8', 0, end)) mismatches++;
+    };
+    for (let x = 0x80; x < 0x100; x++) {
+      check([x]);
+      for (let y = 0; y < 0x100; y++) {
+        check([x, y]);
+        for (const z of edges) check([x, y, z]);
+      }
+    }
+    for (let x = 0xf0; x < 0x100; x++) for (const y of edges) for (const z of edges) for (const w of edges) check([x, y, z, w]);
+    expect(cases).toBeGreaterThan(900_000);
+    expect(mismatches).toBe(0);
+  });
+
+  it('leaves nothing pending in ICU after a window that ends inside a character', () => {
+    const euros = Buffer.from('€'.repeat(100));
+    // Ends with the first two bytes of a '€': must not prefix the next window's text.
+    expect(decodeUtf8(euros, 0, euros.length - 1)).toBe(euros.toString('utf8', 0, euros.length - 1));
+    const next = validOf(300, 0);
+    expect(decodeUtf8(next, 0, next.length)).toBe(next.toString('utf8'));
+    // A truncated character before an ASCII byte is replaced, not carried.
+    const truncated = Buffer.concat([validOf(200, 1), Buffer.from([0xe2, 0x82, 0x7d])]);
+    expect(decodeUtf8(truncated, 0, truncated.length)).toBe(truncated.toString('utf8'));
+    expect(decodeUtf8(next, 0, next.length)).toBe(next.toString('utf8'));
+  });
+
   it('decodes long ASCII windows as Buffer#toString does', () => {
     const bytes = Buffer.from('{"type":"tick","good":1234}\n'.repeat(400));
     expect(decodeUtf8(bytes, 0, bytes.length)).toBe(bytes.toString('utf8'));

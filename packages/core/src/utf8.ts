@@ -119,7 +119,8 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
   if (NodeBuffer !== undefined) {
     const buf = asBuffer(NodeBuffer, bytes);
     if (end - start >= FAST_MIN_BYTES && wide !== undefined) {
-      const window = buf.subarray(start, end);
+      // A plain view: `Buffer#subarray` goes through the species constructor, ~110 ns a call.
+      const window = new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
       if (wide.isAscii(window)) return latin1(buf, start, end);
       const text = decodeWide(wide, window);
       if (text !== undefined) return text;
@@ -130,13 +131,23 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
 }
 
 /**
- * Decodes non-ASCII UTF-8 with ICU; returns undefined for invalid UTF-8, which is left to V8's
- * decoder so that every invalid sequence becomes U+FFFD exactly as `Buffer#toString` does. The
- * check is a SIMD scan (simdutf).
+ * Decodes non-ASCII UTF-8 with ICU. Returns undefined, leaving the window to V8's decoder, for
+ * invalid UTF-8 where ICU could differ from `Buffer#toString`: a window ending inside a character
+ * (its start would stay pending for the next call) and, for `transcode`, any invalid sequence.
+ * The check is a SIMD scan (simdutf).
  */
 function decodeWide(node: BufferModule, window: Uint8Array): string | undefined {
+  if (window.length < TRANSCODE_MIN_BYTES) {
+    // ICU's converter replaces invalid sequences as V8's decoder does (both follow WHATWG's
+    // "maximal subpart" rule; utf8.test.ts holds every short invalid sequence to it). What it
+    // must never do is keep the start of a character pending for the next call, which only a
+    // window ending in a non-ASCII byte can leave: only those need the validity scan. Windows
+    // end at a line's end, almost always an ASCII byte. With the plain view above, a ~949 B
+    // line of the bench's corpus decodes in 1.20–1.25 µs instead of 1.27–1.38 µs.
+    if (window[window.length - 1]! >= 0x80 && !node.isUtf8(window)) return undefined;
+    return icuDecoder!.decode(window, STREAM);
+  }
   if (!node.isUtf8(window)) return undefined;
-  if (window.length < TRANSCODE_MIN_BYTES) return icuDecoder!.decode(window, STREAM);
   let utf16: ReturnType<BufferModule['transcode']>;
   try {
     utf16 = node.transcode(window, 'utf8', 'utf16le');
