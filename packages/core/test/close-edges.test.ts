@@ -183,6 +183,34 @@ describe('a close whose listeners throw', () => {
     await server.close();
   });
 
+  it('reports dropped, once each, the parts of a batch left when the link closes from inside write()', async () => {
+    let handlers: LinkHandlers | undefined;
+    let writes = 0;
+    const link = scripted({
+      asyncDelivery: true,
+      maxWriteBytes: 100,
+      attach: (h) => void (handlers = h),
+      write: () => {
+        writes++;
+        handlers!.onClose({ graceful: false }); // against the contract: the close is reported inside write()
+        return true;
+      },
+    });
+    const server = await serve(serving(link), () => {}, { highWaterMark: 1 << 20 });
+    const [peer] = server.peers.list();
+    const dropped: number[] = [];
+    peer!.on('dropped', (info) => dropped.push(info.messages));
+    for (let n = 0; n < 3; n++) peer!.send({ n, pad: 'p'.repeat(50) }); // ~70 B each: three parts
+    await peer!.closed;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toBe(1);
+    // The part written was never confirmed: dropped with the close; the two after it, as orphans.
+    expect(dropped.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(peer!.stats.dropped).toBe(3);
+    expect(server.peers.size).toBe(0);
+    await server.close();
+  });
+
   it('lets go of a link even when a dropped listener throws on what a refused connection carried', async () => {
     const server = scriptedServer();
     const client = connect(server.transport, { reconnect: false });
@@ -286,6 +314,35 @@ describe('a close whose listeners throw', () => {
     await client.closed;
     expect(states.filter((s) => s === 'closed')).toEqual(['closed']);
     expect(closeEvents).toBe(1);
+  });
+
+  it('finishes a client whose failed listener throws, and surfaces the exception once', async () => {
+    // The dial's rejection is handled in a promise callback: the listener's exception leaves it
+    // as an unhandled rejection. Vitest fails a run on one, so its listeners step aside here.
+    const theirs = process.listeners('unhandledRejection');
+    process.removeAllListeners('unhandledRejection');
+    const surfaced: unknown[] = [];
+    process.on('unhandledRejection', (reason) => surfaced.push(reason));
+    try {
+      const transport: Transport = { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.reject(new Error('refused')) };
+      const client = connect(transport, { reconnect: false });
+      const events: string[] = [];
+      client.on('failed', (error) => {
+        events.push(`failed ${error.code}`);
+        throw new Error('listener bug');
+      });
+      client.on('state', (state) => events.push(state));
+      client.on('close', () => events.push('close'));
+      await client.closed;
+      expect(client.state).toBe('failed');
+      expect(events).toEqual(['failed', `failed ${ErrorCode.RECONNECT_FAILED}`, 'close']);
+      await until(() => surfaced.length > 0, 2000);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(surfaced.map((e) => (e as Error).message)).toEqual(['listener bug']);
+    } finally {
+      process.removeAllListeners('unhandledRejection');
+      for (const listener of theirs) process.on('unhandledRejection', listener);
+    }
   });
 
   it('tears down a link whose write() throws when an idle channel pings it', async () => {
