@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connect, createLinkPair, memory, serve, ErrorCode, type Link, type LinkHandlers, type Peer, type Transport } from '../src/index.js';
+import { connect, createLinkPair, memory, serve, ErrorCode, type Link, type LinkHandlers, type Peer, type Server, type Transport } from '../src/index.js';
 import { until } from '@proj/testing';
 
 const fast = { initialDelay: 5, maxDelay: 20, jitter: 'none' as const };
@@ -159,7 +159,11 @@ describe('a close whose listeners throw', () => {
     await server.close();
   });
 
-  it('stops writing the parts of a batch once the link throws, and counts them all dropped once', async () => {
+  /**
+   * A peer on a link that cuts writes at 100 bytes, whose write() is `write` (given the link's
+   * handlers). `sendThree()` sends three ~70 B messages in one tick: a batch of three parts.
+   */
+  async function peerWritingInParts(write: (handlers: LinkHandlers) => boolean): Promise<{ server: Server; peer: Peer; writes: () => number; sendThree: () => void }> {
     let handlers: LinkHandlers | undefined;
     let writes = 0;
     const link = scripted({
@@ -168,45 +172,45 @@ describe('a close whose listeners throw', () => {
       attach: (h) => void (handlers = h),
       write: () => {
         writes++;
-        throw new Error('link bug');
+        return write(handlers!);
       },
       // Reports its close at once, inside destroy().
       destroy: () => handlers?.onClose({ graceful: false }),
     });
     const server = await serve(serving(link), () => {}, { highWaterMark: 1 << 20 });
     const [peer] = server.peers.list();
-    for (let n = 0; n < 3; n++) peer!.send({ n, pad: 'p'.repeat(50) }); // ~70 B each: three parts
+    const sendThree = (): void => {
+      for (let n = 0; n < 3; n++) peer!.send({ n, pad: 'p'.repeat(50) });
+    };
+    return { server, peer: peer!, writes: () => writes, sendThree };
+  }
+
+  it('stops writing the parts of a batch once the link throws, and counts them all dropped once', async () => {
+    const { server, peer, writes, sendThree } = await peerWritingInParts(() => {
+      throw new Error('link bug');
+    });
+    sendThree();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(writes).toBe(1);
-    expect(peer!.stats).toMatchObject({ messagesOut: 0, dropped: 3 });
-    expect((await peer!.closed).error?.message).toContain('threw: link bug');
+    expect(writes()).toBe(1);
+    expect(peer.stats).toMatchObject({ messagesOut: 0, dropped: 3 });
+    expect((await peer.closed).error?.message).toContain('threw: link bug');
     await server.close();
   });
 
   it('reports dropped, once each, the parts of a batch left when the link closes from inside write()', async () => {
-    let handlers: LinkHandlers | undefined;
-    let writes = 0;
-    const link = scripted({
-      asyncDelivery: true,
-      maxWriteBytes: 100,
-      attach: (h) => void (handlers = h),
-      write: () => {
-        writes++;
-        handlers!.onClose({ graceful: false }); // against the contract: the close is reported inside write()
-        return true;
-      },
-    });
-    const server = await serve(serving(link), () => {}, { highWaterMark: 1 << 20 });
-    const [peer] = server.peers.list();
     const dropped: number[] = [];
-    peer!.on('dropped', (info) => dropped.push(info.messages));
-    for (let n = 0; n < 3; n++) peer!.send({ n, pad: 'p'.repeat(50) }); // ~70 B each: three parts
-    await peer!.closed;
+    const { server, peer, writes, sendThree } = await peerWritingInParts((handlers) => {
+      handlers.onClose({ graceful: false }); // against the contract: the close is reported inside write()
+      return true;
+    });
+    peer.on('dropped', (info) => dropped.push(info.messages));
+    sendThree();
+    await peer.closed;
     await new Promise((resolve) => setImmediate(resolve));
-    expect(writes).toBe(1);
+    expect(writes()).toBe(1);
     // The part written was never confirmed: dropped with the close; the two after it, as orphans.
     expect(dropped.reduce((a, b) => a + b, 0)).toBe(3);
-    expect(peer!.stats.dropped).toBe(3);
+    expect(peer.stats.dropped).toBe(3);
     expect(server.peers.size).toBe(0);
     await server.close();
   });
