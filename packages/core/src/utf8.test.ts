@@ -138,6 +138,17 @@ describe('decodeUtf8 through the fast decoders (simdutf and ICU, for non-ASCII w
     expect(decodeUtf8(next, 0, next.length)).toBe(next.toString('utf8'));
   });
 
+  it('refuses a range outside the array instead of reading the memory around it', () => {
+    // Pooled buffers sit side by side in one ArrayBuffer: a view must not reach the next one.
+    const line = Buffer.from(`{"a":"${'é'.repeat(200)}"}`);
+    const pool = Buffer.concat([line, Buffer.from('{"token":"secret"}\n')]);
+    const view = pool.subarray(0, line.length);
+    expect(() => decodeUtf8(view, 0, pool.length)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => decodeUtf8(pool.subarray(5), -5, line.length - 5)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => decodeUtf8(new Uint8Array(view), 0, line.length + 1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(decodeUtf8(view, 0, line.length)).toBe(line.toString('utf8'));
+  });
+
   it('decodes long ASCII windows as Buffer#toString does', () => {
     const bytes = Buffer.from('{"type":"tick","good":1234}\n'.repeat(400));
     expect(decodeUtf8(bytes, 0, bytes.length)).toBe(bytes.toString('utf8'));

@@ -114,12 +114,15 @@ function latin1(buf: BufferLike, start: number, end: number): string {
 /**
  * Decodes `bytes[start, end)` as UTF-8; invalid sequences become U+FFFD and a BOM is kept.
  * Uses `Buffer` when present (no copy: a plain `Uint8Array` is wrapped), `TextDecoder` otherwise.
+ * Expects integers with `0 <= start <= end <= bytes.length`; with Node's `Buffer`, a range outside
+ * `bytes` throws `ERR_OUT_OF_RANGE` (it never reads the memory around the view).
  */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
   if (NodeBuffer !== undefined) {
     const buf = asBuffer(NodeBuffer, bytes);
-    if (end - start >= FAST_MIN_BYTES && wide !== undefined) {
+    if (end - start >= FAST_MIN_BYTES && wide !== undefined && start >= 0 && end <= bytes.length) {
       // A plain view: `Buffer#subarray` goes through the species constructor, ~110 ns a call.
+      // Unlike subarray it does not clip to `bytes`: the range was checked just above.
       const window = new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
       if (wide.isAscii(window)) return latin1(buf, start, end);
       const text = decodeWide(wide, window);
