@@ -111,6 +111,8 @@ const CLOSING = 32;
 const LINK_GONE = 64;
 /** Nothing has come from the other end on this link yet: written batches are kept, as it may still refuse the connection. */
 const UNPROVEN = 128;
+/** The link is let go and what it lost is being reported: its `linkClosed` (the `disconnect`) is still to come. */
+const RELEASING = 256;
 
 /** The state of a channel that is iterated, held, awaited or watched by a heartbeat: most never are. */
 interface RareState {
@@ -233,6 +235,11 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   /** The current link, if connected. */
   protected get link(): Link | undefined {
     return this.#link;
+  }
+
+  /** True while a closed link's losses are reported (`dropped` listeners run), before its `linkClosed`. */
+  protected get releasingLink(): boolean {
+    return Channel.#has(this, RELEASING);
   }
 
   /**
@@ -767,6 +774,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       channel.#link = undefined;
       Channel.#setClosing(channel, undefined);
       Channel.#set(channel, BLOCKED, false);
+      Channel.#set(channel, RELEASING, true);
       try {
         // After the link is let go: a `dropped` listener that throws leaves no state behind.
         if (lost !== undefined) {
@@ -779,6 +787,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
           }
         }
       } finally {
+        Channel.#set(channel, RELEASING, false);
         channel.linkClosed(closing ?? (info.graceful ? { reason: 'remote-end' } : classifyAbrupt(info.error)), link);
       }
     }

@@ -176,6 +176,9 @@ export class Client extends Channel<ClientEvents> {
     }
     this.#stopping = mode;
     if (this.link === undefined) {
+      // Called from a `dropped` listener while a closed link's losses are reported: its
+      // `disconnect` comes first, and linkClosed() then finishes the client.
+      if (this.releasingLink) return;
       this.#finishClient('closed', 'client closed while not connected');
       return;
     }

@@ -215,12 +215,33 @@ describe('a close whose listeners throw', () => {
     await server.close();
   });
 
-  it('lets go of a link even when a dropped listener throws on what a refused connection carried', async () => {
+  /** A client of {@link scriptedServer} that has sent (and the server taken) a token the server may then refuse. */
+  async function clientWithToken(reconnect: typeof fast | false): Promise<{ server: ReturnType<typeof scriptedServer>; client: ReturnType<typeof connect> }> {
     const server = scriptedServer();
-    const client = connect(server.transport, { reconnect: false });
+    const client = connect(server.transport, { reconnect });
     await client.connected();
     client.send({ token: 'x' });
     await new Promise((resolve) => setImmediate(resolve));
+    return { server, client };
+  }
+
+  it('reports disconnect before close when a dropped listener destroys the client during a refusal report', async () => {
+    const { server, client } = await clientWithToken(fast);
+    const events: string[] = [];
+    client.on('dropped', (info) => {
+      events.push(`dropped ${info.messages}`);
+      void client.destroy();
+    });
+    client.on('disconnect', (info) => events.push(`disconnect ${info.reason}`));
+    client.on('close', () => events.push('close'));
+    server.refuse(ErrorCode.UNAUTHORIZED);
+    await client.closed;
+    expect(events).toEqual(['dropped 1', 'disconnect refused', 'close']);
+    expect(client.state).toBe('closed');
+  });
+
+  it('lets go of a link even when a dropped listener throws on what a refused connection carried', async () => {
+    const { server, client } = await clientWithToken(false);
     const events: string[] = [];
     client.on('disconnect', (info) => events.push(info.reason));
     client.on('dropped', () => {
