@@ -702,7 +702,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       bytes += queued.bytes;
     }
     if (messages === 0) return undefined;
-    const why = unauthorized ? 'written on a connection the server refused as unauthorized' : 'written on a connection the server refused, past what a client keeps to send again';
+    // Worded for both ends: a server's peer reports here the refusal line its client never read.
+    const why = unauthorized ? 'written on a connection refused as unauthorized' : 'written on a refused connection, past what is kept to send again';
     return Channel.#dropped(channel, messages, bytes, `message(s) dropped: ${why}`);
   }
 
