@@ -79,6 +79,8 @@ export class Client extends Channel<ClientEvents> {
   #refusalWindow: ReturnType<typeof setTimeout> | undefined;
   #stopping: 'end' | 'destroy' | undefined;
   #final: 'closed' | 'failed' | undefined;
+  /** Set when the client finished while a link's losses were reported: the state before, for the announcement after its `disconnect`. */
+  #unannounced: ConnectionState | undefined;
   #closed: Promise<void>;
   #resolveClosed!: () => void;
 
@@ -126,7 +128,8 @@ export class Client extends Channel<ClientEvents> {
    * `PROJ_ERR_RECONNECT_FAILED` or `PROJ_ERR_CLOSED` if it closes first.
    */
   connected(): Promise<void> {
-    if (this.state === 'open') return Promise.resolve();
+    // 'open' with no link: the link is let go and its `disconnect` is still to come.
+    if (this.state === 'open' && this.link !== undefined) return Promise.resolve();
     if (this.#final !== undefined) return Promise.reject(new ProjError(ErrorCode.CLOSED, `${this.id} is ${this.#final}`));
     return new Promise((resolve, reject) => {
       const onConnect = (): void => {
@@ -176,9 +179,6 @@ export class Client extends Channel<ClientEvents> {
     }
     this.#stopping = mode;
     if (this.link === undefined) {
-      // Called from a `dropped` listener while a closed link's losses are reported: its
-      // `disconnect` comes first, and linkClosed() then finishes the client.
-      if (this.releasingLink) return;
       this.#finishClient('closed', 'client closed while not connected');
       return;
     }
@@ -237,8 +237,12 @@ export class Client extends Channel<ClientEvents> {
     try {
       this.fire('disconnect', info);
     } finally {
+      const unannounced = this.#unannounced;
+      this.#unannounced = undefined;
       // Reconnects or finishes even when a `disconnect` listener threw.
-      if (this.#stopping !== undefined) {
+      if (unannounced !== undefined) {
+        this.#announceFinish(unannounced);
+      } else if (this.#stopping !== undefined) {
         this.#finishClient('closed', `client ${this.#stopping === 'end' ? 'ended' : 'destroyed'}`);
       } else if (!this.#reconnect) {
         this.#finishClient('closed', 'connection closed and reconnect is disabled');
@@ -266,16 +270,28 @@ export class Client extends Channel<ClientEvents> {
     this.#final = final;
     this.#engine.close();
     this.#engine.removeAllListeners();
+    if (this.releasingLink) {
+      // Stopped from a `dropped` listener while a closed link's losses are reported: closed at
+      // once (sends throw, `connected()` rejects), announced by linkClosed() after the link's
+      // `disconnect`.
+      this.#unannounced = previous;
+      this.finish(why);
+      return;
+    }
     try {
       this.finish(why);
     } finally {
-      // Closed even when a `dropped` or `state` listener threw.
-      this.#resolveClosed();
-      try {
-        if (previous !== final) this.emit('state', final, previous);
-      } finally {
-        this.emit('close');
-      }
+      this.#announceFinish(previous);
+    }
+  }
+
+  /** Resolves `closed` and emits the final `state` and `close`, even when a `dropped` or `state` listener threw. */
+  #announceFinish(previous: ConnectionState): void {
+    this.#resolveClosed();
+    try {
+      if (previous !== this.#final) this.emit('state', this.#final!, previous);
+    } finally {
+      this.emit('close');
     }
   }
 }

@@ -228,16 +228,35 @@ describe('a close whose listeners throw', () => {
   it('reports disconnect before close when a dropped listener destroys the client during a refusal report', async () => {
     const { server, client } = await clientWithToken(fast);
     const events: string[] = [];
-    client.on('dropped', (info) => {
+    let connected: Promise<unknown> | undefined;
+    client.once('dropped', (info) => {
       events.push(`dropped ${info.messages}`);
       void client.destroy();
+      // Closed at once, though announced after the disconnect.
+      events.push(`state ${client.state}`, `send ${codeOf(() => client.send({ late: true }))}`);
+      connected = client.connected().catch((error: { code: string }) => error.code);
     });
     client.on('disconnect', (info) => events.push(`disconnect ${info.reason}`));
+    client.on('state', (state) => events.push(state));
     client.on('close', () => events.push('close'));
     server.refuse(ErrorCode.UNAUTHORIZED);
     await client.closed;
-    expect(events).toEqual(['dropped 1', 'disconnect refused', 'close']);
-    expect(client.state).toBe('closed');
+    expect(events).toEqual(['dropped 1', 'state closed', `send ${ErrorCode.CLOSED}`, 'disconnect refused', 'closed', 'close']);
+    expect(await connected).toBe(ErrorCode.CLOSED);
+  });
+
+  it('does not resolve connected() while a refused link is let go, before its disconnect', async () => {
+    const { server, client } = await clientWithToken(false);
+    let connected: Promise<unknown> | undefined;
+    client.once('dropped', () => {
+      connected = client.connected().then(
+        () => 'resolved',
+        (error: { code: string }) => error.code,
+      );
+    });
+    server.refuse(ErrorCode.UNAUTHORIZED);
+    await client.closed;
+    expect(await connected).toBe(ErrorCode.CLOSED);
   });
 
   it('lets go of a link even when a dropped listener throws on what a refused connection carried', async () => {
