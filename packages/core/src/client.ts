@@ -81,6 +81,8 @@ export class Client extends Channel<ClientEvents> {
   #final: 'closed' | 'failed' | undefined;
   /** Set when the client finished while a link's losses were reported: the state before, for the announcement after its `disconnect`. */
   #unannounced: ConnectionState | undefined;
+  /** Pending {@link Client.connected} promises. */
+  #connectWaiters: Array<{ resolve: () => void; reject: (error: ProjError) => void }> | undefined;
   #closed: Promise<void>;
   #resolveClosed!: () => void;
 
@@ -131,24 +133,20 @@ export class Client extends Channel<ClientEvents> {
     // 'open' with no link: the link is let go and its `disconnect` is still to come.
     if (this.state === 'open' && this.link !== undefined) return Promise.resolve();
     if (this.#final !== undefined) return Promise.reject(new ProjError(ErrorCode.CLOSED, `${this.id} is ${this.#final}`));
-    return new Promise((resolve, reject) => {
-      const onConnect = (): void => {
-        this.off('close', onClose);
-        this.off('failed', onFailed);
-        resolve();
-      };
-      const onFailed = (error: ProjError): void => {
-        this.off('connect', onConnect);
-        this.off('close', onClose);
-        reject(error);
-      };
-      const onClose = (): void => {
-        this.off('connect', onConnect);
-        this.off('failed', onFailed);
-        reject(new ProjError(ErrorCode.CLOSED, `${this.id} closed before connecting`));
-      };
-      this.once('connect', onConnect).once('failed', onFailed).once('close', onClose);
-    });
+    // Settled by the client itself, not through `connect`/`failed`/`close` listeners: an earlier
+    // listener that throws would stop the event before it reached them, and leave this pending.
+    return new Promise((resolve, reject) => (this.#connectWaiters ??= []).push({ resolve, reject }));
+  }
+
+  /** Settles every pending {@link connected} promise: resolved without an error, rejected with it. */
+  #settleConnectWaiters(error?: ProjError): void {
+    const waiters = this.#connectWaiters;
+    if (waiters === undefined) return;
+    this.#connectWaiters = undefined;
+    for (const waiter of waiters) {
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
+    }
   }
 
   /**
@@ -202,6 +200,7 @@ export class Client extends Channel<ClientEvents> {
     if (this.link !== link) return;
     const info: ConnectInfo = { remoteAddress: link.remoteAddress, connections: this.#connections };
     subscribed(diagnosticChannels.clientConnect)?.publish({ client: this, ...info });
+    this.#settleConnectWaiters();
     this.emit('connect', info);
   }
 
@@ -254,6 +253,7 @@ export class Client extends Channel<ClientEvents> {
 
   #onFailed(error: ProjError): void {
     subscribed(diagnosticChannels.clientFailed)?.publish({ client: this, error });
+    this.#settleConnectWaiters(error);
     try {
       this.emit('failed', error);
     } finally {
@@ -270,6 +270,7 @@ export class Client extends Channel<ClientEvents> {
     this.#final = final;
     this.#engine.close();
     this.#engine.removeAllListeners();
+    this.#settleConnectWaiters(new ProjError(ErrorCode.CLOSED, `${this.id} closed before connecting`));
     if (this.releasingLink) {
       // Stopped from a `dropped` listener while a closed link's losses are reported: closed at
       // once (sends throw, `connected()` rejects), announced by linkClosed() after the link's

@@ -41,6 +41,23 @@ const codeOf = (fn: () => unknown): string | undefined => {
   }
 };
 
+/**
+ * Runs `body` with unhandled rejections collected in `surfaced` instead of failing the run:
+ * Vitest's own listeners step aside for its duration.
+ */
+async function collectingUnhandledRejections(body: (surfaced: unknown[]) => Promise<void>): Promise<void> {
+  const theirs = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  const surfaced: unknown[] = [];
+  process.on('unhandledRejection', (reason) => surfaced.push(reason));
+  try {
+    await body(surfaced);
+  } finally {
+    process.removeAllListeners('unhandledRejection');
+    for (const listener of theirs) process.on('unhandledRejection', listener);
+  }
+}
+
 /** A client-side transport whose server takes every write at once and may then refuse, as its first line. */
 function scriptedServer(pushBack = false): { transport: Transport; refuse: (code: string) => void } {
   let handlers: LinkHandlers | undefined;
@@ -245,6 +262,34 @@ describe('a close whose listeners throw', () => {
     expect(await connected).toBe(ErrorCode.CLOSED);
   });
 
+  it('settles connected() even when an earlier connect or close listener throws', async () => {
+    // Close: a client that never connects (reconnect off, the dial refused), destroyed.
+    const refusing: Transport = { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => new Promise(() => {}) };
+    const lonely = connect(refusing, { reconnect: false });
+    lonely.on('close', () => {
+      throw new Error('close listener bug');
+    });
+    const never = lonely.connected().then(
+      () => 'resolved',
+      (error: { code: string }) => error.code,
+    );
+    expect(() => void lonely.destroy()).toThrow('close listener bug');
+    expect(await never).toBe(ErrorCode.CLOSED);
+    // Connect: the first connection's listener throws.
+    const server = scriptedServer();
+    const client = connect(server.transport, { reconnect: false });
+    // The listener runs in the dial's promise callback: its exception surfaces as an unhandled rejection.
+    await collectingUnhandledRejections(async (surfaced) => {
+      client.on('connect', () => {
+        throw new Error('connect listener bug');
+      });
+      await client.connected();
+      await until(() => surfaced.length > 0, 2000);
+    });
+    expect(client.state).toBe('open');
+    await client.destroy();
+  });
+
   it('does not resolve connected() while a refused link is let go, before its disconnect', async () => {
     const { server, client } = await clientWithToken(false);
     let connected: Promise<unknown> | undefined;
@@ -362,12 +407,8 @@ describe('a close whose listeners throw', () => {
 
   it('finishes a client whose failed listener throws, and surfaces the exception once', async () => {
     // The dial's rejection is handled in a promise callback: the listener's exception leaves it
-    // as an unhandled rejection. Vitest fails a run on one, so its listeners step aside here.
-    const theirs = process.listeners('unhandledRejection');
-    process.removeAllListeners('unhandledRejection');
-    const surfaced: unknown[] = [];
-    process.on('unhandledRejection', (reason) => surfaced.push(reason));
-    try {
+    // as an unhandled rejection, which would fail the run.
+    await collectingUnhandledRejections(async (surfaced) => {
       const transport: Transport = { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.reject(new Error('refused')) };
       const client = connect(transport, { reconnect: false });
       const events: string[] = [];
@@ -383,10 +424,7 @@ describe('a close whose listeners throw', () => {
       await until(() => surfaced.length > 0, 2000);
       await new Promise((resolve) => setImmediate(resolve));
       expect(surfaced.map((e) => (e as Error).message)).toEqual(['listener bug']);
-    } finally {
-      process.removeAllListeners('unhandledRejection');
-      for (const listener of theirs) process.on('unhandledRejection', listener);
-    }
+    });
   });
 
   it('tears down a link whose write() throws when an idle channel pings it', async () => {
