@@ -256,7 +256,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * `PROJ_ERR_CLOSED` after the channel closed.
    */
   send(value: unknown): boolean {
-    if (Channel.#has(this, FINISHED)) throw new ProjError(ErrorCode.CLOSED, `cannot send: ${this.id} is closed`, { details: { connection: this.id } });
+    Channel.#assertOpen(this);
     return this.sendLine(encodeLine(value));
   }
 
@@ -284,7 +284,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
 
   /** Queues an encoded line (used by `send()` and by a registry broadcast that encodes once). */
   protected sendLine(line: string): boolean {
-    if (Channel.#has(this, FINISHED)) throw new ProjError(ErrorCode.CLOSED, `cannot send: ${this.id} is closed`, { details: { connection: this.id } });
+    Channel.#assertOpen(this);
     const queue = (this.#queue ??= new SendQueue(this.#config.queueLimits));
     const dropped = queue.push(line, this);
     if (dropped !== undefined) this.reportDropped(dropped);
@@ -472,7 +472,6 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       this.#link?.resume();
     }
   }
-
 
   /** Called before `dropped` or `malformed` listeners run (a peer tells its server); no-op here. */
   protected reportToOwner(_event: 'dropped', _info: DroppedInfo): void;
@@ -719,15 +718,15 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   }
 
   /** Whether messages are queued. */
+  /** Throws `PROJ_ERR_CLOSED` once the channel is finished: checked before encoding by `send()`, and by `sendLine()` for broadcasts. */
+  static #assertOpen(channel: AnyChannel): void {
+    if (Channel.#has(channel, FINISHED)) throw new ProjError(ErrorCode.CLOSED, `cannot send: ${channel.id} is closed`, { details: { connection: channel.id } });
+  }
+
   static #queued(channel: AnyChannel): boolean {
     return channel.#queue !== undefined && channel.#queue.length > 0;
   }
 
-  /**
-   * Everything queued was dropped (a refusal as unauthorized) while the channel lives on: waiters
-   * for its flush fail with `PROJ_ERR_DROPPED`. An owed `drain` fires on the next link, after
-   * what `disconnect` listeners send there (fresh credentials first).
-   */
   /** A `dropped` report of `messages` messages: `${messages} ${what}`, with the connection and `extra` in its details. */
   static #dropped(channel: AnyChannel, messages: number, bytes: number, what: string, extra: Record<string, unknown> = {}): DroppedInfo {
     return { messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} ${what}`, { details: { connection: channel.id, messages, bytes, ...extra } }) };
@@ -740,6 +739,11 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     return waiters;
   }
 
+  /**
+   * Everything queued was dropped (a refusal as unauthorized) while the channel lives on: waiters
+   * for its flush fail with `PROJ_ERR_DROPPED`. An owed `drain` fires on the next link, after
+   * what `disconnect` listeners send there (fresh credentials first).
+   */
   static #rejectDroppedWaiters(channel: AnyChannel, waiters: NonNullable<RareState['flushWaiters']>): void {
     for (const waiter of waiters) waiter.reject(new ProjError(ErrorCode.DROPPED, `what ${channel.id} waited to flush was dropped: the server refused the connection as unauthorized`, { details: { connection: channel.id } }));
   }

@@ -54,9 +54,14 @@ export class Inflight {
     this.#writes = undefined;
     // A late callback of the dead link reaches the arrays it captured, never the next link's.
     this.#onWritten = undefined;
-    if (writes === undefined) return { held: [], pending: [], lapsed: { messages: 0, bytes: 0 } };
+    if (writes === undefined) return nothingWritten();
     return { held: writes.held ?? [], pending: writes.pending.slice(), lapsed: { messages: writes.lapsedMessages, bytes: writes.lapsedBytes } };
   }
+}
+
+/** What a link that was never written to was given. */
+export function nothingWritten(): Written {
+  return { held: [], pending: [], lapsed: { messages: 0, bytes: 0 } };
 }
 
 /** What one link was given, by {@link Inflight.takeWritten}. */

@@ -4,7 +4,7 @@
  * connected. Bounded in messages and in bytes; what happens at the bound is a stated policy.
  */
 import { ErrorCode, ProjError, checkNumber } from './errors.js';
-import { Inflight, type Written } from './inflight.js';
+import { Inflight, nothingWritten, type Written } from './inflight.js';
 
 /** What `send()` does when the queue is full. */
 export type OverflowPolicy = 'reject' | 'drop-oldest';
@@ -309,7 +309,7 @@ export class SendQueue {
    * starts afresh for the next link.
    */
   takeWritten(): Written {
-    return this.#inflight?.takeWritten() ?? { held: [], pending: [], lapsed: { messages: 0, bytes: 0 } };
+    return this.#inflight?.takeWritten() ?? nothingWritten();
   }
 
   /** Empties the queue, returning what was in it. */

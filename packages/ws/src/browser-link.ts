@@ -110,7 +110,7 @@ export class BrowserLink implements Link {
     if (this.#closeInfo !== undefined) return;
     // What has left the buffer by now has left: a close of our own does not empty it (a failed
     // socket may have emptied it already: then only what the last poll saw counts).
-    if (this.#socket.readyState !== CLOSED) this.#left = Math.max(this.#left, this.#sent - this.#socket.bufferedAmount);
+    if (this.#socket.readyState !== CLOSED) this.#observeLeft();
     this.#socket.close(DESTROY_CODE, 'destroyed');
     const info: LinkCloseInfo = { graceful: false, ...(error === undefined ? {} : { error }) };
     this.#finish(info, true);
@@ -129,7 +129,7 @@ export class BrowserLink implements Link {
     // abrupt one only what the last poll saw leave (some runtimes, Node's undici, empty
     // `bufferedAmount` as the socket fails). The rest never left: it fails before the close is
     // reported, and core sends it again (at worst a duplicate, never a silent loss).
-    const left = info.graceful ? Math.max(this.#left, this.#sent - this.#socket.bufferedAmount) : this.#left;
+    const left = info.graceful ? this.#observeLeft() : this.#left;
     const unsent = this.#unsent;
     this.#unsent = [];
     for (const { end, callback } of unsent) {
@@ -149,15 +149,19 @@ export class BrowserLink implements Link {
     this.#poll = undefined;
   }
 
+  /** Bytes of `#sent` that have left `bufferedAmount` by now (it never goes back), recorded in `#left`. */
+  #observeLeft(): number {
+    return (this.#left = Math.max(this.#left, this.#sent - this.#socket.bufferedAmount));
+  }
+
   /** Confirms the writes that left the buffer, in order, and reports a drain once below the mark. */
   #tick = (): void => {
-    const buffered = this.#socket.bufferedAmount;
-    const left = (this.#left = Math.max(this.#left, this.#sent - buffered));
+    const left = this.#observeLeft();
     const unsent = this.#unsent;
     let confirmed = 0;
     while (confirmed < unsent.length && unsent[confirmed]!.end <= left) confirmed++;
     if (confirmed > 0) for (const { callback } of unsent.splice(0, confirmed)) callback();
-    if (this.#needDrain && buffered < this.#highWaterMark && this.#closeInfo === undefined) {
+    if (this.#needDrain && this.#socket.bufferedAmount < this.#highWaterMark && this.#closeInfo === undefined) {
       this.#needDrain = false;
       this.#handlers?.onDrain();
     }
