@@ -55,11 +55,11 @@ async function timed(corpus: Corpus, decode: () => number | Promise<number>): Pr
  * themselves (`JSON.stringify` output, which V8 may keep as unflattened cons strings), its
  * throughput differed 2x between two cases of one run.
  */
-function referenceLines(corpus: Corpus): string[] {
+export function referenceLines(corpus: Corpus): string[] {
   return corpus.lines.map((line) => Buffer.from(line, 'utf8').toString('utf8'));
 }
 
-function reference(lines: readonly string[]): number {
+export function reference(lines: readonly string[]): number {
   let values = 0;
   for (const line of lines) {
     JSON.parse(line);
@@ -68,7 +68,7 @@ function reference(lines: readonly string[]): number {
   return values;
 }
 
-function projDecoder(chunks: readonly Buffer[]): number {
+export function projDecoder(chunks: readonly Buffer[]): number {
   let values = 0;
   const decoder = new NdjsonDecoder({
     onValue: () => values++,
@@ -105,7 +105,7 @@ function decodeIcu(bytes: Buffer, from: number, to: number): string {
 }
 
 /** Each line's own UTF-8 bytes (with no newline), made once per case like the reference's strings. */
-function lineBytes(corpus: Corpus): Buffer[] {
+export function lineBytes(corpus: Corpus): Buffer[] {
   return corpus.lines.map((line) => Buffer.from(line, 'utf8'));
 }
 
@@ -116,7 +116,7 @@ function lineBytes(corpus: Corpus): Buffer[] {
  * a proven one (see {@link minimalChunked} for the one alternative that makes fewer decode calls).
  * With larger chunks a decoder decodes whole windows, at a lower cost per byte, and beats it.
  */
-function perLineDecode(lines: readonly Buffer[]): number {
+export function perLineDecode(lines: readonly Buffer[]): number {
   let values = 0;
   for (const bytes of lines) {
     JSON.parse(decodeIcu(bytes, 0, bytes.length));
@@ -134,7 +134,7 @@ function perLineDecode(lines: readonly Buffer[]): number {
  * concatenation instead measured 0.70× against this design's 0.70–0.74× (one run each, ~1 KiB
  * messages in 1 KiB chunks): `JSON.parse` flattens the joined string, a copy of twice the bytes.
  */
-function minimalChunked(chunks: readonly Buffer[]): number {
+export function minimalChunked(chunks: readonly Buffer[]): number {
   let values = 0;
   const onValue = (_value: unknown): void => {
     values++;
@@ -190,7 +190,7 @@ function minimalChunked(chunks: readonly Buffer[]): number {
  * The loop is raw net's `LineSplitter` written out with its held line in a local: the class, with
  * that line in a private field, measured 2–5 points lower here (4 quick runs each), a weaker floor.
  */
-function minimalSplitter(chunks: readonly Buffer[]): number {
+export function minimalSplitter(chunks: readonly Buffer[]): number {
   let values = 0;
   const onValue = (_value: unknown): void => {
     values++;

@@ -1,0 +1,91 @@
+/**
+ * Groups `perf report` output by where the time went, one column per profile. Not part of the
+ * benchmark run; made for `profile-decode.ts` (see its header), and usable on any profile of
+ * a Node process recorded with `--perf-basic-prof`, `rtt-in-process.ts` for one.
+ *
+ *   perf report -i a.perf --no-children --sort dso,symbol --stdio -n > a.txt
+ *   npx tsx bench/src/perf-categories.ts a.txt b.txt [c.txt ...]
+ *
+ * Prints a markdown table: samples per category in each profile, also counted per 100 of the
+ * profile's own JSON.parse samples, and each profile's difference from the first in those units.
+ * Categories are matched on native symbol names (V8, ICU, libc, the kernel) and, for
+ * JIT-compiled JavaScript, on the source file, so @proj's own code, `ws`, Node's internals and
+ * the bench's code come out apart. A symbol matching no rule counts as "other"; `--other` lists
+ * the largest of them.
+ */
+import fs from 'node:fs';
+
+interface Row {
+  samples: number;
+  dso: string;
+  symbol: string;
+}
+
+/** First match wins: the JavaScript rules come first, for a JIT frame's name can contain anything. */
+const CATEGORIES: [name: string, test: (row: Row) => boolean][] = [
+  ['JS: @proj packages', (r) => isJit(r) && r.symbol.includes('/packages/')],
+  ['JS: ws', (r) => isJit(r) && r.symbol.includes('/node_modules/ws/')],
+  ['JS: bench code', (r) => isJit(r) && r.symbol.includes('/bench/src/')],
+  ['JS: Node internals', (r) => isJit(r) && /JS:\S*\s+node:/.test(r.symbol)],
+  ['JS: other', (r) => isJit(r)],
+  ['V8 builtins and inline caches', (r) => r.symbol.startsWith('Builtins_')],
+  ['JSON.parse (V8 JsonParser, its string table and object building)', (r) => /JsonParser|StringTable|Internalize|Strtod|StringToDouble|Transition|ObjectLiteralMap|JSObject|JSArray|FixedArray|BinarySearch<|CloseAndEscape/.test(r.symbol)],
+  ['UTF-8 to UTF-16 (ICU converter, V8 decoder, Node glue)', (r) => /ucnv|_toUnicode|Utf8Decoder|StringBytes|ConverterObject|i18n/.test(r.symbol)],
+  ['string and view creation', (r) => /NewRaw|NewStringFrom|TypedArray|ArrayBuffer|AllocateRaw/.test(r.symbol)],
+  ['malloc/free', (r) => /malloc|_int_free|^free|cfree|unlink_chunk|operator new|operator delete/.test(r.symbol)],
+  ['copies and byte scans (memcpy, memchr, simdutf)', (r) => /memmove|memcpy|memchr|memrchr|CopyChars|simdutf|IsAscii|IsUtf8/.test(r.symbol)],
+  ['GC', (r) => /Scaveng|GarbageCollect|Heap::|Evacuat|Mark|Sweep|SemiSpace|MemoryChunk|Page::/.test(r.symbol)],
+  ['kernel', (r) => r.dso.includes('kernel')],
+];
+
+function isJit(row: Row): boolean {
+  return row.dso.startsWith('[JIT]') || row.symbol.startsWith('JS:');
+}
+
+/** Rows of `perf report --stdio -n --sort dso,symbol`: "  12.34%  1234  dso  [.] symbol". */
+function parseReport(text: string): Row[] {
+  const rows: Row[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*[\d.]+%\s+(\d+)\s+(.+?)\s+\[[.k]\]\s+(.*?)\s*$/.exec(line);
+    if (m !== null) rows.push({ samples: Number(m[1]), dso: m[2]!, symbol: m[3]!.replace(/\s+-\s+-$/, '') });
+  }
+  if (rows.length === 0) throw new Error('no rows: expected `perf report --stdio -n --sort dso,symbol` output');
+  return rows;
+}
+
+function categorize(rows: Row[]): { totals: Map<string, number>; other: Row[] } {
+  const totals = new Map<string, number>([...CATEGORIES.map(([name]): [string, number] => [name, 0]), ['other', 0]]);
+  const other: Row[] = [];
+  for (const row of rows) {
+    const name = CATEGORIES.find(([, test]) => test(row))?.[0] ?? 'other';
+    totals.set(name, totals.get(name)! + row.samples);
+    if (name === 'other') other.push(row);
+  }
+  return { totals, other };
+}
+
+const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+if (files.length === 0) throw new Error('usage: perf-categories.ts a.txt [b.txt ...] [--other]');
+const profiles = files.map((file) => ({ file, ...categorize(parseReport(fs.readFileSync(file, 'utf8'))) }));
+const names = [...profiles[0]!.totals.keys()];
+const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+// Samples depend on how fast the machine ran each process (it moves by ±30 % here), the work
+// parsed does not: each profile is also counted per 100 of its own JSON.parse samples.
+const PARSE = CATEGORIES[6]![0];
+const per100 = (p: (typeof profiles)[number], n: number): number => (100 * n) / Math.max(1, p.totals.get(PARSE)!);
+const head = ['category', ...profiles.map((p) => p.file), ...profiles.slice(1).map((p) => `${p.file} − ${profiles[0]!.file}`)];
+console.log('Samples (and per 100 JSON.parse samples of the same profile); the differences are per 100 JSON.parse samples.\n');
+console.log(`| ${head.join(' | ')} |`);
+console.log(`|${head.map(() => '---').join('|')}|`);
+for (const name of [...names, 'total']) {
+  const value = (p: (typeof profiles)[number]): number => (name === 'total' ? sum(p.totals) : p.totals.get(name)!);
+  const cells = profiles.map((p) => `${value(p)} (${per100(p, value(p)).toFixed(1)})`);
+  const diffs = profiles.slice(1).map((p) => (per100(p, value(p)) - per100(profiles[0]!, value(profiles[0]!))).toFixed(1));
+  console.log(`| ${[name, ...cells, ...diffs].join(' | ')} |`);
+}
+if (process.argv.includes('--other')) {
+  for (const p of profiles) {
+    const top = p.other.sort((a, b) => b.samples - a.samples).slice(0, 15);
+    console.log(`\n${p.file}, largest "other": ${top.map((r) => `${r.symbol.slice(0, 70)} ${r.samples}`).join('; ')}`);
+  }
+}
