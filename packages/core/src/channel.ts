@@ -717,12 +717,12 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     return !Channel.#queued(channel) && !Channel.#has(channel, BLOCKED);
   }
 
-  /** Whether messages are queued. */
   /** Throws `PROJ_ERR_CLOSED` once the channel is finished: checked before encoding by `send()`, and by `sendLine()` for broadcasts. */
   static #assertOpen(channel: AnyChannel): void {
     if (Channel.#has(channel, FINISHED)) throw new ProjError(ErrorCode.CLOSED, `cannot send: ${channel.id} is closed`, { details: { connection: channel.id } });
   }
 
+  /** Whether messages are queued. */
   static #queued(channel: AnyChannel): boolean {
     return channel.#queue !== undefined && channel.#queue.length > 0;
   }
