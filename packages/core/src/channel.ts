@@ -113,6 +113,16 @@ const LINK_GONE = 64;
 const UNPROVEN = 128;
 /** The link is let go and what it lost is being reported: its `linkClosed` (the `disconnect`) is still to come. */
 const RELEASING = 256;
+/** BLOCKED was set by a heartbeat ping, not by a batch of messages (cleared with BLOCKED). */
+const PING_BLOCKED = 512;
+
+/** A `flushed()` promise waiting. */
+interface FlushWaiter {
+  resolve: () => void;
+  reject: (err: ProjError) => void;
+  /** Nothing was queued and only a heartbeat ping held the link back: it waits on no message, and no message dropped fails it. */
+  pingOnly: boolean;
+}
 
 /** The state of a channel that is iterated, held, awaited or watched by a heartbeat: most never are. */
 interface RareState {
@@ -121,7 +131,7 @@ interface RareState {
   readHolds: number;
   /** When reading last resumed after a hold ({@link clockNow} offset): the heartbeat counts silence from there. */
   resumedAt: number;
-  flushWaiters: Array<{ resolve: () => void; reject: (err: ProjError) => void }> | undefined;
+  flushWaiters: FlushWaiter[] | undefined;
   /** Only when heartbeatInterval or heartbeatTimeout is set: most channels never need one. */
   heartbeat: Heartbeat | undefined;
   /** Set (with the CLOSING flag) when this side started closing the current link: the disconnect it will report. */
@@ -263,12 +273,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   /**
    * Resolves once everything sent so far has been handed to the transport and the transport is
    * not applying backpressure. Rejects with `PROJ_ERR_CLOSED` if the channel closes first, and
-   * with `PROJ_ERR_DROPPED` if what it waited for was dropped (a client refused as unauthorized).
+   * with `PROJ_ERR_DROPPED` if what it waited for was dropped (a client refused as unauthorized;
+   * a wait on a heartbeat ping's backpressure alone waits on no message and is not failed so).
    */
   flushed(): Promise<void> {
     if (Channel.#isFlushed(this)) return Promise.resolve();
     if (Channel.#has(this, FINISHED)) return Promise.reject(new ProjError(ErrorCode.CLOSED, `${this.id} closed with unsent messages`));
-    return new Promise((resolve, reject) => (Channel.#rareState(this).flushWaiters ??= []).push({ resolve, reject }));
+    const pingOnly = !Channel.#queued(this) && Channel.#has(this, PING_BLOCKED);
+    return new Promise((resolve, reject) => (Channel.#rareState(this).flushWaiters ??= []).push({ resolve, reject, pingOnly }));
   }
 
   /** Iterates over incoming messages until the channel closes. A slow consumer pauses reading. */
@@ -340,7 +352,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   protected attachLink(link: Link): void {
     this.#link = link;
     Channel.#setClosing(this, undefined);
-    Channel.#set(this, BLOCKED, false);
+    Channel.#set(this, BLOCKED | PING_BLOCKED, false);
     this.#lastActivity = clockNow();
     const handlers = new Channel.#LinkBinding(this, link);
     link.attach(handlers);
@@ -378,7 +390,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     onDrain(): void {
       const channel = this.channel;
       if (channel.#link !== this.link) return;
-      Channel.#set(channel, BLOCKED, false);
+      Channel.#set(channel, BLOCKED | PING_BLOCKED, false);
       Channel.#flush(channel);
     }
 
@@ -654,7 +666,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       return;
     }
     channel.stats.bytesOut += 1;
-    if (!accepted) Channel.#set(channel, BLOCKED, true);
+    if (!accepted) Channel.#set(channel, BLOCKED | PING_BLOCKED, true);
   }
 
   /**
@@ -742,10 +754,19 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   /**
    * Everything queued was dropped (a refusal as unauthorized) while the channel lives on: waiters
    * for its flush fail with `PROJ_ERR_DROPPED`. An owed `drain` fires on the next link, after
-   * what `disconnect` listeners send there (fresh credentials first).
+   * what `disconnect` listeners send there (fresh credentials first). A waiter that waited on a
+   * heartbeat ping alone waited on no message: it waits on, ahead of any a `dropped` listener
+   * added, and settles as any other (on the next link, or now if the channel closed meanwhile).
    */
-  static #rejectDroppedWaiters(channel: AnyChannel, waiters: NonNullable<RareState['flushWaiters']>): void {
-    for (const waiter of waiters) waiter.reject(new ProjError(ErrorCode.DROPPED, `what ${channel.id} waited to flush was dropped: the server refused the connection as unauthorized`, { details: { connection: channel.id } }));
+  static #rejectDroppedWaiters(channel: AnyChannel, waiters: FlushWaiter[]): void {
+    const waiting = waiters.filter((waiter) => waiter.pingOnly);
+    for (const waiter of waiters) {
+      if (!waiter.pingOnly) waiter.reject(new ProjError(ErrorCode.DROPPED, `what ${channel.id} waited to flush was dropped: the server refused the connection as unauthorized`, { details: { connection: channel.id } }));
+    }
+    if (waiting.length === 0) return;
+    const rare = Channel.#rareState(channel);
+    rare.flushWaiters = [...waiting, ...(rare.flushWaiters ?? [])];
+    if (Channel.#has(channel, FINISHED)) Channel.#settleFlushWaiters(channel);
   }
 
   static #settleFlushWaiters(channel: AnyChannel): void {
@@ -778,7 +799,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       Channel.#set(channel, UNPROVEN, false);
       channel.#link = undefined;
       Channel.#setClosing(channel, undefined);
-      Channel.#set(channel, BLOCKED, false);
+      Channel.#set(channel, BLOCKED | PING_BLOCKED, false);
       Channel.#set(channel, RELEASING, true);
       try {
         // After the link is let go: a `dropped` listener that throws leaves no state behind.

@@ -371,6 +371,50 @@ describe('a close whose listeners throw', () => {
     await client.destroy(); // the scripted link ends only when destroyed
   });
 
+  it.each([
+    ['reconnects', false],
+    ['is destroyed by a dropped listener', true],
+  ])('does not fail, after an unauthorized refusal, a flushed() that waited on a heartbeat ping alone, when the client %s', async (_case, destroy) => {
+    let handlers: LinkHandlers | undefined;
+    let pings = 0;
+    const link = scripted({
+      remoteAddress: 'scripted-server',
+      asyncDelivery: true,
+      attach: (h) => void (handlers = h),
+      write: (chunk, callback) => {
+        callback?.();
+        if (chunk !== '\n') return true;
+        pings++;
+        return false; // the ping, and only it, meets backpressure
+      },
+      destroy: () => handlers?.onClose({ graceful: false }),
+    });
+    const transport: Transport = { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.resolve(link) };
+    const client = connect(transport, { reconnect: fast, heartbeatInterval: 10 });
+    await client.connected();
+    const dropped: number[] = [];
+    client.on('dropped', (info) => {
+      dropped.push(info.messages);
+      if (destroy) void client.destroy();
+    });
+    client.send({ token: 'stale' }); // written and confirmed, kept until the server's first line
+    await until(() => pings === 1);
+    const settled = (p: Promise<void>): Promise<string> =>
+      p.then(
+        () => 'resolved',
+        (error: { code: string }) => error.code,
+      );
+    const pingOnly = settled(client.flushed());
+    client.send({ a: 1 }); // queued behind the ping
+    const withMessage = settled(client.flushed());
+    handlers!.onData(`${JSON.stringify({ $proj: 'refused', code: ErrorCode.UNAUTHORIZED, reason: 'refused' })}\n`);
+    expect(await withMessage).toBe(ErrorCode.DROPPED);
+    expect(dropped).toEqual([2]);
+    // On the next link, or as the client closes, with nothing queued: resolved either way.
+    expect(await pingOnly).toBe('resolved');
+    await client.destroy();
+  });
+
   it('does not fail a flushed() made by a dropped listener for its fresh sends after an unauthorized refusal', async () => {
     const server = scriptedServer();
     const client = connect(server.transport, { reconnect: fast });
