@@ -8,6 +8,7 @@
  *
  * Prints a markdown table: samples per category in each profile, also counted per 100 of the
  * profile's own JSON.parse samples, and each profile's difference from the first in those units.
+ * With `--share`, counted in % of each profile's samples instead.
  * Categories are matched on native symbol names (V8, ICU, libc, the kernel) and, for
  * JIT-compiled JavaScript, on the source file, so @proj's own code, `ws`, Node's internals and
  * the bench's code come out apart. A symbol matching no rule counts as "other"; `--other` lists
@@ -21,6 +22,9 @@ interface Row {
   symbol: string;
 }
 
+/** The category every profile is counted against by default: each decode workload parses the same lines. */
+const PARSE = 'JSON.parse (V8 JsonParser, its string table and object building)';
+
 /** First match wins: the JavaScript rules come first, for a JIT frame's name can contain anything. */
 const CATEGORIES: [name: string, test: (row: Row) => boolean][] = [
   ['JS: @proj packages', (r) => isJit(r) && r.symbol.includes('/packages/')],
@@ -29,12 +33,15 @@ const CATEGORIES: [name: string, test: (row: Row) => boolean][] = [
   ['JS: Node internals', (r) => isJit(r) && /JS:\S*\s+node:/.test(r.symbol)],
   ['JS: other', (r) => isJit(r)],
   ['V8 builtins and inline caches', (r) => r.symbol.startsWith('Builtins_')],
-  ['JSON.parse (V8 JsonParser, its string table and object building)', (r) => /JsonParser|StringTable|Internalize|Strtod|StringToDouble|Transition|ObjectLiteralMap|JSObject|JSArray|FixedArray|BinarySearch<|CloseAndEscape/.test(r.symbol)],
+  [PARSE, (r) => /JsonParser|StringTable|Internalize|Strtod|StringToDouble|Transition|ObjectLiteralMap|JSObject|JSArray|FixedArray|BinarySearch<|CloseAndEscape/.test(r.symbol)],
   ['UTF-8 to UTF-16 (ICU converter, V8 decoder, Node glue)', (r) => /ucnv|_toUnicode|Utf8Decoder|StringBytes|ConverterObject|i18n/.test(r.symbol)],
   ['string and view creation', (r) => /NewRaw|NewStringFrom|TypedArray|ArrayBuffer|AllocateRaw/.test(r.symbol)],
   ['malloc/free', (r) => /malloc|_int_free|^free|cfree|unlink_chunk|operator new|operator delete/.test(r.symbol)],
   ['copies and byte scans (memcpy, memchr, simdutf)', (r) => /memmove|memcpy|memchr|memrchr|CopyChars|simdutf|IsAscii|IsUtf8/.test(r.symbol)],
   ['GC', (r) => /Scaveng|GarbageCollect|Heap::|Evacuat|Mark|Sweep|SemiSpace|MemoryChunk|Page::/.test(r.symbol)],
+  ['V8 compiler and parser', (r) => /compiler::|Scanner::|Parser|CalculateLineEnds|Deserializer|Compil|maglev|baseline::/.test(r.symbol)],
+  ['syscall wrappers (libc)', (r) => /^(epoll_pwait|epoll_wait|__GI___writev|writev|read|__read|__libc_read|write|__write|__GI___libc_write|recv|sendmsg|recvmsg)(@|$)/.test(r.symbol)],
+  ['Node, libuv and V8 API (calls between C++ and JS)', (r) => /^(node::|uv_|uv__|v8::Function::|v8::Context::|v8::HandleScope|v8::internal::\(anonymous namespace\)::Invoke|v8::Isolate::|v8::Object::|v8::String::|v8::ArrayBuffer|v8::Value::)/.test(r.symbol)],
   ['kernel', (r) => r.dso.includes('kernel')],
 ];
 
@@ -65,16 +72,18 @@ function categorize(rows: Row[]): { totals: Map<string, number>; other: Row[] } 
 }
 
 const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-if (files.length === 0) throw new Error('usage: perf-categories.ts a.txt [b.txt ...] [--other]');
+if (files.length === 0) throw new Error('usage: perf-categories.ts a.txt [b.txt ...] [--share] [--other]');
 const profiles = files.map((file) => ({ file, ...categorize(parseReport(fs.readFileSync(file, 'utf8'))) }));
 const names = [...profiles[0]!.totals.keys()];
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 // Samples depend on how fast the machine ran each process (it moves by ±30 % here), the work
 // parsed does not: each profile is also counted per 100 of its own JSON.parse samples.
-const PARSE = CATEGORIES[6]![0];
-const per100 = (p: (typeof profiles)[number], n: number): number => (100 * n) / Math.max(1, p.totals.get(PARSE)!);
+// With --share, per 100 samples of the profile instead (for profiles that parse little, like a round trip's).
+const share = process.argv.includes('--share');
+const per100 = (p: (typeof profiles)[number], n: number): number => (100 * n) / Math.max(1, share ? sum(p.totals) : p.totals.get(PARSE)!);
 const head = ['category', ...profiles.map((p) => p.file), ...profiles.slice(1).map((p) => `${p.file} − ${profiles[0]!.file}`)];
-console.log('Samples (and per 100 JSON.parse samples of the same profile); the differences are per 100 JSON.parse samples.\n');
+const unit = share ? '% of the profile' : 'per 100 JSON.parse samples of the same profile';
+console.log(`Samples (and ${unit}); the differences are in the same unit.\n`);
 console.log(`| ${head.join(' | ')} |`);
 console.log(`|${head.map(() => '---').join('|')}|`);
 for (const name of [...names, 'total']) {
