@@ -113,7 +113,7 @@ const LINK_GONE = 64;
 const UNPROVEN = 128;
 /** The link is let go and what it lost is being reported: its `linkClosed` (the `disconnect`) is still to come. */
 const RELEASING = 256;
-/** BLOCKED was set by a heartbeat ping, not by a batch of messages (cleared with BLOCKED). */
+/** BLOCKED was set by a heartbeat ping and no batch was written since (cleared with BLOCKED, and by every batch written). */
 const PING_BLOCKED = 512;
 
 /** A `flushed()` promise waiting. */
@@ -273,8 +273,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   /**
    * Resolves once everything sent so far has been handed to the transport and the transport is
    * not applying backpressure. Rejects with `PROJ_ERR_CLOSED` if the channel closes first, and
-   * with `PROJ_ERR_DROPPED` if what it waited for was dropped (a client refused as unauthorized;
-   * a wait on a heartbeat ping's backpressure alone waits on no message and is not failed so).
+   * with `PROJ_ERR_DROPPED` if what it waited for was dropped (a client refused as unauthorized).
+   * A wait on nothing but a heartbeat ping's backpressure waited on no message: such a refusal
+   * resolves it (once what a `dropped` listener sends meanwhile is written, if it sends).
    */
   flushed(): Promise<void> {
     if (Channel.#isFlushed(this)) return Promise.resolve();
@@ -651,6 +652,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (trackOnly) return;
     channel.stats.writes++;
     channel.#rare?.heartbeat?.sent();
+    // Written under a ping's backpressure too (endLink() writes while blocked): a flushed() waits on it now.
+    Channel.#set(channel, PING_BLOCKED, false);
     if (!link.write(batch.data, done)) Channel.#set(channel, BLOCKED, true);
   }
 
@@ -755,8 +758,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * Everything queued was dropped (a refusal as unauthorized) while the channel lives on: waiters
    * for its flush fail with `PROJ_ERR_DROPPED`. An owed `drain` fires on the next link, after
    * what `disconnect` listeners send there (fresh credentials first). A waiter that waited on a
-   * heartbeat ping alone waited on no message: it waits on, ahead of any a `dropped` listener
-   * added, and settles as any other (on the next link, or now if the channel closed meanwhile).
+   * heartbeat ping alone waited on no message: it is put back with those a `dropped` listener
+   * added and settles as they do: now if nothing is queued (the link is gone) or the channel
+   * closed meanwhile, else once what the listener sent is written on the next link.
    */
   static #rejectDroppedWaiters(channel: AnyChannel, waiters: FlushWaiter[]): void {
     const waiting = waiters.filter((waiter) => waiter.pingOnly);
@@ -766,7 +770,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (waiting.length === 0) return;
     const rare = Channel.#rareState(channel);
     rare.flushWaiters = [...waiting, ...(rare.flushWaiters ?? [])];
-    if (Channel.#has(channel, FINISHED)) Channel.#settleFlushWaiters(channel);
+    if (Channel.#has(channel, FINISHED) || Channel.#isFlushed(channel)) Channel.#settleFlushWaiters(channel);
   }
 
   static #settleFlushWaiters(channel: AnyChannel): void {

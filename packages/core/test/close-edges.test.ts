@@ -371,50 +371,6 @@ describe('a close whose listeners throw', () => {
     await client.destroy(); // the scripted link ends only when destroyed
   });
 
-  it.each([
-    ['reconnects', false],
-    ['is destroyed by a dropped listener', true],
-  ])('does not fail, after an unauthorized refusal, a flushed() that waited on a heartbeat ping alone, when the client %s', async (_case, destroy) => {
-    let handlers: LinkHandlers | undefined;
-    let pings = 0;
-    const link = scripted({
-      remoteAddress: 'scripted-server',
-      asyncDelivery: true,
-      attach: (h) => void (handlers = h),
-      write: (chunk, callback) => {
-        callback?.();
-        if (chunk !== '\n') return true;
-        pings++;
-        return false; // the ping, and only it, meets backpressure
-      },
-      destroy: () => handlers?.onClose({ graceful: false }),
-    });
-    const transport: Transport = { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.resolve(link) };
-    const client = connect(transport, { reconnect: fast, heartbeatInterval: 10 });
-    await client.connected();
-    const dropped: number[] = [];
-    client.on('dropped', (info) => {
-      dropped.push(info.messages);
-      if (destroy) void client.destroy();
-    });
-    client.send({ token: 'stale' }); // written and confirmed, kept until the server's first line
-    await until(() => pings === 1);
-    const settled = (p: Promise<void>): Promise<string> =>
-      p.then(
-        () => 'resolved',
-        (error: { code: string }) => error.code,
-      );
-    const pingOnly = settled(client.flushed());
-    client.send({ a: 1 }); // queued behind the ping
-    const withMessage = settled(client.flushed());
-    handlers!.onData(`${JSON.stringify({ $proj: 'refused', code: ErrorCode.UNAUTHORIZED, reason: 'refused' })}\n`);
-    expect(await withMessage).toBe(ErrorCode.DROPPED);
-    expect(dropped).toEqual([2]);
-    // On the next link, or as the client closes, with nothing queued: resolved either way.
-    expect(await pingOnly).toBe('resolved');
-    await client.destroy();
-  });
-
   it('does not fail a flushed() made by a dropped listener for its fresh sends after an unauthorized refusal', async () => {
     const server = scriptedServer();
     const client = connect(server.transport, { reconnect: fast });
@@ -506,6 +462,79 @@ describe('a close whose listeners throw', () => {
     await client.closed;
     expect(dials).toBe(1);
     expect(events).toEqual(['disconnect']);
+  });
+});
+
+/**
+ * A client whose heartbeat pings (and only they) meet backpressure, on a scripted link that
+ * confirms every write at once: what it wrote is kept until the server's first line.
+ */
+async function pingBlockedClient(options: { reconnect: false | typeof fast }): Promise<{ client: ReturnType<typeof connect>; refuse: () => void; pings: () => number }> {
+  let handlers: LinkHandlers | undefined;
+  let pings = 0;
+  const link = scripted({
+    remoteAddress: 'scripted-server',
+    asyncDelivery: true,
+    attach: (h) => void (handlers = h),
+    write: (chunk, callback) => {
+      callback?.();
+      if (chunk !== '\n') return true;
+      pings++;
+      return false;
+    },
+    destroy: () => handlers?.onClose({ graceful: false }),
+  });
+  const transport: Transport = { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.resolve(link) };
+  const client = connect(transport, { ...options, heartbeatInterval: 10 });
+  await client.connected();
+  return {
+    client,
+    refuse: () => handlers!.onData(`${JSON.stringify({ $proj: 'refused', code: ErrorCode.UNAUTHORIZED, reason: 'refused' })}\n`),
+    pings: () => pings,
+  };
+}
+
+const settled = (p: Promise<void>): Promise<string> =>
+  p.then(
+    () => 'resolved',
+    (error: { code: string }) => error.code,
+  );
+
+describe('flushed() when a refusal as unauthorized drops what was written', () => {
+  it.each([
+    ['will reconnect in a minute', { ...fast, initialDelay: 60_000, maxDelay: 60_000 }, false],
+    ['does not reconnect', false, false],
+    ['is destroyed by a dropped listener', fast, true],
+  ] as const)('resolves a flushed() that waited on a heartbeat ping alone, and fails one that waited on a message, when the client %s', async (_case, reconnect, destroy) => {
+    const { client, refuse, pings } = await pingBlockedClient({ reconnect });
+    const dropped: number[] = [];
+    client.on('dropped', (info) => {
+      dropped.push(info.messages);
+      if (destroy) void client.destroy();
+    });
+    client.send({ token: 'stale' }); // written and confirmed, kept until the server's first line
+    await until(() => pings() === 1);
+    const pingOnly = settled(client.flushed());
+    client.send({ a: 1 }); // queued behind the ping
+    const withMessage = settled(client.flushed());
+    refuse();
+    expect(await withMessage).toBe(ErrorCode.DROPPED);
+    expect(dropped).toEqual([2]);
+    expect(await pingOnly).toBe('resolved'); // at once: nothing is queued and the link is gone
+    await client.destroy();
+  });
+
+  it('fails a flushed() made after end() wrote a message under a ping\'s backpressure', async () => {
+    const { client, refuse, pings } = await pingBlockedClient({ reconnect: false });
+    client.send({ token: 'stale' });
+    await until(() => pings() === 1);
+    client.send({ a: 1 }); // queued behind the ping
+    void client.end(); // writes the queue though the ping holds the link back
+    expect(client.queuedMessages).toBe(0);
+    const afterEnd = settled(client.flushed());
+    refuse();
+    expect(await afterEnd).toBe(ErrorCode.DROPPED);
+    await client.closed;
   });
 });
 
