@@ -34,10 +34,11 @@ export const METHODOLOGY = `## How these numbers are made
   path or error handling. Where their time goes, by native profile (each workload alone in a process;
   \`node --cpu-prof\` charges \`JSON.parse\` and ICU to their JavaScript callers, \`perf\` names them):
   \`perf record -e cpu-clock -F 4000 -o proj.perf node --perf-basic-prof --logfile=/dev/null --import tsx bench/src/profile-decode.ts proj\`
-  (or \`reference\`, \`bound\`, \`floor\`), then \`bench/src/perf-categories.ts\` over the \`perf report\`s.
-  All four parse the same lines; per 100 samples in V8's JSON parser, converting UTF-8 to UTF-16
-  took 16–18 more in each of the bound, the floor and @proj, and allocating the strings 5–8
-  (two runs of each). For the ~40 B ASCII messages the *floor* row is the least a
+  (or \`reference\`, \`bound\`, \`floor\`), then \`bench/src/perf-categories.ts\` over their
+  \`perf report --no-children --sort dso,symbol --stdio -n\`. All four parse the same lines; per
+  100 samples in V8's JSON parser, the bound, the floor and @proj each spent 16–19 more than the
+  reference converting UTF-8 to UTF-16, and 5–9 more in V8's string and view allocation and
+  malloc/free (four runs of each). For the ~40 B ASCII messages the *floor* row is the least a
   splitter does: each chunk checked for ASCII and copied into one string (\`isAscii\` +
   \`latin1Slice\`), split with \`indexOf\`/\`slice\`, its last line held as a string, each value
   handed to a callback; no line limit, counters or error handling. @proj's decoder does the same

@@ -25,24 +25,28 @@ interface Row {
 /** The category every profile is counted against by default: each decode workload parses the same lines. */
 const PARSE = 'JSON.parse (V8 JsonParser, its string table and object building)';
 
-/** First match wins: the JavaScript rules come first, for a JIT frame's name can contain anything. */
+/**
+ * First match wins: JavaScript first (a JIT frame's name can contain anything), then the kernel
+ * (by library: its `free_*` would pass for libc), the compiler and the GC (their symbols contain
+ * `Mark`, `FixedArray`, `Transition`), and only then the JSON parser, the denominator.
+ */
 const CATEGORIES: [name: string, test: (row: Row) => boolean][] = [
   ['JS: @proj packages', (r) => isJit(r) && r.symbol.includes('/packages/')],
   ['JS: ws', (r) => isJit(r) && r.symbol.includes('/node_modules/ws/')],
   ['JS: bench code', (r) => isJit(r) && r.symbol.includes('/bench/src/')],
-  ['JS: Node internals', (r) => isJit(r) && /JS:\S*\s+node:/.test(r.symbol)],
+  ['JS: Node internals', (r) => isJit(r) && /\snode:/.test(r.symbol)],
   ['JS: other', (r) => isJit(r)],
-  ['V8 builtins and inline caches', (r) => r.symbol.startsWith('Builtins_')],
-  [PARSE, (r) => /JsonParser|StringTable|Internalize|Strtod|StringToDouble|Transition|ObjectLiteralMap|JSObject|JSArray|FixedArray|BinarySearch<|CloseAndEscape/.test(r.symbol)],
-  ['UTF-8 to UTF-16 (ICU converter, V8 decoder, Node glue)', (r) => /ucnv|_toUnicode|Utf8Decoder|StringBytes|ConverterObject|i18n/.test(r.symbol)],
-  ['string and view creation', (r) => /NewRaw|NewStringFrom|TypedArray|ArrayBuffer|AllocateRaw/.test(r.symbol)],
-  ['malloc/free', (r) => /malloc|_int_free|^free|cfree|unlink_chunk|operator new|operator delete/.test(r.symbol)],
-  ['copies and byte scans (memcpy, memchr, simdutf)', (r) => /memmove|memcpy|memchr|memrchr|CopyChars|simdutf|IsAscii|IsUtf8/.test(r.symbol)],
-  ['GC', (r) => /Scaveng|GarbageCollect|Heap::|Evacuat|Mark|Sweep|SemiSpace|MemoryChunk|Page::/.test(r.symbol)],
-  ['V8 compiler and parser', (r) => /compiler::|Scanner::|Parser|CalculateLineEnds|Deserializer|Compil|maglev|baseline::/.test(r.symbol)],
-  ['syscall wrappers (libc)', (r) => /^(epoll_pwait|epoll_wait|__GI___writev|writev|read|__read|__libc_read|write|__write|__GI___libc_write|recv|sendmsg|recvmsg)(@|$)/.test(r.symbol)],
-  ['Node, libuv and V8 API (calls between C++ and JS)', (r) => /^(node::|uv_|uv__|v8::Function::|v8::Context::|v8::HandleScope|v8::internal::\(anonymous namespace\)::Invoke|v8::Isolate::|v8::Object::|v8::String::|v8::ArrayBuffer|v8::Value::)/.test(r.symbol)],
   ['kernel', (r) => r.dso.includes('kernel')],
+  ['V8 builtins and inline caches', (r) => r.symbol.startsWith('Builtins_')],
+  ['V8 compiler, parser and snapshot', (r) => /compiler::|interpreter::|maglev::|baseline::|Scanner::|v8::internal::(Parser|PreParser|ParserBase)|AstValueFactory|CalculateLineEnds|Deserializer|Compil/.test(r.symbol)],
+  ['GC', (r) => /Scaveng|GarbageCollect|v8::internal::Heap::|Evacuat|MarkCompact|Marking|Marker|Sweep|SemiSpace|MemoryChunk|::Page::|StringTableCleaner/.test(r.symbol)],
+  [PARSE, (r) => /JsonParser|Builtin_JsonParse|StringTable::|Factory::InternalizeString|Strtod|StringToDouble|TransitionsAccessor|TransitionArray|ObjectLiteralMapFromCache|Factory::(NewJSObject|InitializeJSObject|NewJSArray|NewFixedArray|AllocateRawWithAllocationSite)|BinarySearch<|CloseAndEscape/.test(r.symbol)],
+  ['UTF-8 to UTF-16 (ICU converter, V8 decoder, Node glue)', (r) => /ucnv|_toUnicode|Utf8Decoder|StringBytes|ConverterObject|i18n/.test(r.symbol)],
+  ['string and view creation (V8 allocation)', (r) => /NewRaw|NewStringFrom|TypedArray|ArrayBuffer|AllocateRaw/.test(r.symbol)],
+  ['malloc/free', (r) => /^(malloc|free|cfree|calloc|realloc|__libc_(malloc|free|calloc|realloc)|_int_(malloc|free|realloc)|malloc_consolidate|unlink_chunk)|operator new|operator delete/.test(r.symbol)],
+  ['copies and byte scans (memcpy, memchr, simdutf)', (r) => /memmove|memcpy|memchr|memrchr|memcmp|CopyChars|simdutf|IsAscii|IsUtf8/.test(r.symbol)],
+  ['syscall wrappers (libc)', (r) => /^(epoll_pwait|epoll_wait|__GI___writev|writev|read|__read|__libc_read|write|__write|__GI___libc_write|recv|sendmsg|recvmsg)(@|$)/.test(r.symbol)],
+  ['Node, libuv and V8 API (calls between C++ and JS)', (r) => /^(node::|non-virtual thunk to node::|uv_|uv__|v8::Function::|v8::Context::|v8::HandleScope|v8::internal::\(anonymous namespace\)::Invoke|v8::Isolate::|v8::Object::|v8::String::|v8::ArrayBuffer|v8::Value::|v8::Array::|v8::TryCatch)/.test(r.symbol)],
 ];
 
 function isJit(row: Row): boolean {
@@ -75,6 +79,11 @@ const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (files.length === 0) throw new Error('usage: perf-categories.ts a.txt [b.txt ...] [--share] [--other]');
 const profiles = files.map((file) => ({ file, ...categorize(parseReport(fs.readFileSync(file, 'utf8'))) }));
 const names = [...profiles[0]!.totals.keys()];
+if (!process.argv.includes('--share')) {
+  for (const p of profiles) {
+    if (p.totals.get(PARSE)! < 100) console.error(`${p.file}: ${p.totals.get(PARSE)} samples in the JSON parser, too few to count against: use --share`);
+  }
+}
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 // Samples depend on how fast the machine ran each process (it moves by ±30 % here), the work
 // parsed does not: each profile is also counted per 100 of its own JSON.parse samples.

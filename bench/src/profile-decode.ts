@@ -11,7 +11,12 @@
  * chunked decoder for ~1 KiB messages, the minimal splitter for small ones) and `proj` (@proj's
  * `NdjsonDecoder`). Arguments after the workload: `passes` (default 60), `--small` for the ~40 B
  * messages instead of the ~1 KiB ones, `--chunk=BYTES` (default 1024). Runs 3 unmeasured passes,
- * then `passes` over the corpus, and prints the wall time per line of those.
+ * then `passes` over the corpus, and prints the wall time per line of those. The profile holds
+ * the rest of the process too (tsx compiling, building the corpus, the warm-up): with the
+ * default 60 passes about a quarter of its samples (5,700 of 22,700 in one run), mostly in the
+ * kernel, V8's compiler and the GC, alike for every workload, so compare the categories the
+ * workloads' loops fill (JSON parser, UTF-8 conversion, allocation, copies, JS). Run it from the repository root, after `npx nx run-many -t build`: `proj` runs the
+ * built `@proj/core`.
  *
  * `node --cpu-prof` charges `JSON.parse` and ICU's converter to the JavaScript that called them;
  * `perf` with `--perf-basic-prof` names both, and the JIT-compiled functions too. Every workload
@@ -27,14 +32,18 @@ import { lineBytes, minimalChunked, minimalSplitter, perLineDecode, projDecoder,
 const WORKLOADS = ['reference', 'bound', 'floor', 'proj'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
+const USAGE = `usage: profile-decode.ts ${WORKLOADS.join('|')} [passes] [--small] [--chunk=BYTES]`;
 const args = process.argv.slice(2);
 const workload = args[0] as Workload;
-if (!WORKLOADS.includes(workload)) throw new Error(`usage: profile-decode.ts ${WORKLOADS.join('|')} [passes] [--small] [--chunk=BYTES]`);
-const positional = args.slice(1).filter((a) => !a.startsWith('--'));
+if (!WORKLOADS.includes(workload)) throw new Error(USAGE);
+const flags = args.slice(1).filter((a) => a.startsWith('-'));
+const positional = args.slice(1).filter((a) => !a.startsWith('-'));
+const unknown = flags.filter((f) => f !== '--small' && !/^--chunk=\d+$/.test(f));
+if (unknown.length > 0 || positional.length > 1) throw new Error(`${USAGE}; not understood: ${[...unknown, ...positional.slice(1)].join(' ')}`);
 const passes = Number(positional[0] ?? 60);
-const small = args.includes('--small');
-const chunkBytes = Number(args.find((a) => a.startsWith('--chunk='))?.slice('--chunk='.length) ?? 1024);
-if (!Number.isInteger(passes) || passes < 1 || !Number.isInteger(chunkBytes) || chunkBytes < 1) throw new Error('passes and --chunk must be positive integers');
+const small = flags.includes('--small');
+const chunkBytes = Number(flags.find((a) => a.startsWith('--chunk='))?.slice('--chunk='.length) ?? 1024);
+if (!Number.isInteger(passes) || passes < 1 || chunkBytes < 1) throw new Error(`${USAGE}; passes and --chunk must be positive integers`);
 
 const corpus = buildCorpus(small ? 'small' : 'medium', 8 * 1024 * 1024);
 const chunks = chunk(corpus.bytes, chunkBytes);
