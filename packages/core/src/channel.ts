@@ -708,7 +708,12 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     const backTotals = totals(back);
     channel.stats.messagesOut -= backTotals.messages + messages;
     channel.stats.bytesOut -= backTotals.bytes + bytes;
-    if (back.length > 0) queue.requeue(back);
+    if (back.length > 0) {
+      queue.requeue(back);
+      // Sent before any waiter that waited on a ping alone: they wait on these now.
+      const waiters = channel.#rare?.flushWaiters;
+      if (waiters !== undefined) for (const waiter of waiters) waiter.pingOnly = false;
+    }
     // Sent before the refusal and not written yet: they would go out ahead of fresh credentials.
     if (unauthorized && queue.length > 0) {
       const queued = queue.clear();
@@ -758,19 +763,18 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * Everything queued was dropped (a refusal as unauthorized) while the channel lives on: waiters
    * for its flush fail with `PROJ_ERR_DROPPED`. An owed `drain` fires on the next link, after
    * what `disconnect` listeners send there (fresh credentials first). A waiter that waited on a
-   * heartbeat ping alone waited on no message: it is put back with those a `dropped` listener
-   * added and settles as they do: now if nothing is queued (the link is gone) or the channel
-   * closed meanwhile, else once what the listener sent is written on the next link.
+   * heartbeat ping alone waited on no message: it is put back, to settle with those a `dropped`
+   * listener adds. Returns how many were put back.
    */
-  static #rejectDroppedWaiters(channel: AnyChannel, waiters: FlushWaiter[]): void {
+  static #failDroppedWaiters(channel: AnyChannel): number {
+    const waiters = Channel.#takeFlushWaiters(channel);
+    if (waiters === undefined) return 0;
     const waiting = waiters.filter((waiter) => waiter.pingOnly);
     for (const waiter of waiters) {
       if (!waiter.pingOnly) waiter.reject(new ProjError(ErrorCode.DROPPED, `what ${channel.id} waited to flush was dropped: the server refused the connection as unauthorized`, { details: { connection: channel.id } }));
     }
-    if (waiting.length === 0) return;
-    const rare = Channel.#rareState(channel);
-    rare.flushWaiters = [...waiting, ...(rare.flushWaiters ?? [])];
-    if (Channel.#has(channel, FINISHED) || Channel.#isFlushed(channel)) Channel.#settleFlushWaiters(channel);
+    if (waiting.length > 0) Channel.#rareState(channel).flushWaiters = waiting;
+    return waiting.length;
   }
 
   static #settleFlushWaiters(channel: AnyChannel): void {
@@ -808,12 +812,15 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       try {
         // After the link is let go: a `dropped` listener that throws leaves no state behind.
         if (lost !== undefined) {
-          // The waiters for what was dropped, not those a `dropped` listener adds for fresh sends.
-          const waiters = refusedUnauthorized(closing) ? Channel.#takeFlushWaiters(channel) : undefined;
+          // The waiters for what was dropped, not those a `dropped` listener adds for fresh sends;
+          // settled before the report (a rejection reaches nobody before it anyway), so that a
+          // listener that closes the channel settles the put-back ones with its own.
+          const putBack = refusedUnauthorized(closing) ? Channel.#failDroppedWaiters(channel) : 0;
           try {
             channel.reportDropped(lost);
           } finally {
-            if (waiters !== undefined) Channel.#rejectDroppedWaiters(channel, waiters);
+            // The link is gone and nothing is queued unless a listener sent: flushed.
+            if (putBack > 0 && Channel.#isFlushed(channel)) Channel.#settleFlushWaiters(channel);
           }
         }
       } finally {

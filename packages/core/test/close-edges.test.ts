@@ -524,6 +524,58 @@ describe('flushed() when a refusal as unauthorized drops what was written', () =
     await client.destroy();
   });
 
+  it('gives a flushed() that waited on a ping alone the verdict of one a dropped listener made, when that listener sends and destroys the client', async () => {
+    const { client, refuse, pings } = await pingBlockedClient({ reconnect: fast });
+    let fromListener: Promise<string> | undefined;
+    client.once('dropped', () => {
+      client.send({ token: 'fresh' });
+      fromListener = settled(client.flushed());
+      void client.destroy();
+    });
+    client.send({ token: 'stale' });
+    await until(() => pings() === 1);
+    const pingOnly = settled(client.flushed());
+    refuse();
+    // Closed with the listener's message unsent: both fail alike.
+    expect(await fromListener).toBe(ErrorCode.CLOSED);
+    expect(await pingOnly).toBe(ErrorCode.CLOSED);
+  });
+
+  it('fails a flushed() made under a ping\'s backpressure once what it waited on, put back by a reset, is dropped on the next link', async () => {
+    let handlers: LinkHandlers | undefined;
+    let dials = 0;
+    let pings = 0;
+    const link = (first: boolean): Link =>
+      scripted({
+        remoteAddress: 'scripted-server',
+        asyncDelivery: true,
+        attach: (h) => void (handlers = h),
+        write: (chunk, callback) => {
+          if (chunk === '\n') {
+            pings++;
+            return false;
+          }
+          if (first) return true; // taken, never confirmed: put back when the link resets
+          callback?.();
+          return false; // on the next link, the message meets backpressure
+        },
+        destroy: () => handlers?.onClose({ graceful: false }),
+      });
+    const transport: Transport = { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.resolve(link(dials++ === 0)) };
+    const client = connect(transport, { reconnect: fast, heartbeatInterval: 10 });
+    await client.connected();
+    client.send({ m: 1 });
+    await until(() => pings === 1);
+    const old = settled(client.flushed()); // the ping alone holds the link back; m is unconfirmed
+    handlers!.onClose({ graceful: false }); // a reset: m goes back to the queue
+    await until(() => dials === 2 && client.state === 'open');
+    const fresh = settled(client.flushed());
+    handlers!.onData(`${JSON.stringify({ $proj: 'refused', code: ErrorCode.UNAUTHORIZED, reason: 'refused' })}\n`);
+    expect(await fresh).toBe(ErrorCode.DROPPED);
+    expect(await old).toBe(ErrorCode.DROPPED);
+    await client.destroy();
+  });
+
   it('fails a flushed() made after end() wrote a message under a ping\'s backpressure', async () => {
     const { client, refuse, pings } = await pingBlockedClient({ reconnect: false });
     client.send({ token: 'stale' });
