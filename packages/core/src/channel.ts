@@ -120,7 +120,7 @@ const PING_BLOCKED = 512;
 interface FlushWaiter {
   resolve: () => void;
   reject: (err: ProjError) => void;
-  /** Nothing was queued and only a heartbeat ping held the link back: it waits on no message, and no message dropped fails it. */
+  /** Nothing was queued and only a heartbeat ping held the link back: it waits on no message (until a reset puts earlier ones back), and no message dropped fails it. */
   pingOnly: boolean;
 }
 
@@ -275,7 +275,7 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * not applying backpressure. Rejects with `PROJ_ERR_CLOSED` if the channel closes first, and
    * with `PROJ_ERR_DROPPED` if what it waited for was dropped (a client refused as unauthorized).
    * A wait on nothing but a heartbeat ping's backpressure waited on no message: such a refusal
-   * resolves it (once what a `dropped` listener sends meanwhile is written, if it sends).
+   * resolves it.
    */
   flushed(): Promise<void> {
     if (Channel.#isFlushed(this)) return Promise.resolve();
@@ -763,18 +763,15 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * Everything queued was dropped (a refusal as unauthorized) while the channel lives on: waiters
    * for its flush fail with `PROJ_ERR_DROPPED`. An owed `drain` fires on the next link, after
    * what `disconnect` listeners send there (fresh credentials first). A waiter that waited on a
-   * heartbeat ping alone waited on no message: it is put back, to settle with those a `dropped`
-   * listener adds. Returns how many were put back.
+   * heartbeat ping alone waited on no message, and the link that held it back is gone: resolved.
    */
-  static #failDroppedWaiters(channel: AnyChannel): number {
+  static #settleDroppedWaiters(channel: AnyChannel): void {
     const waiters = Channel.#takeFlushWaiters(channel);
-    if (waiters === undefined) return 0;
-    const waiting = waiters.filter((waiter) => waiter.pingOnly);
+    if (waiters === undefined) return;
     for (const waiter of waiters) {
-      if (!waiter.pingOnly) waiter.reject(new ProjError(ErrorCode.DROPPED, `what ${channel.id} waited to flush was dropped: the server refused the connection as unauthorized`, { details: { connection: channel.id } }));
+      if (waiter.pingOnly) waiter.resolve();
+      else waiter.reject(new ProjError(ErrorCode.DROPPED, `what ${channel.id} waited to flush was dropped: the server refused the connection as unauthorized`, { details: { connection: channel.id } }));
     }
-    if (waiting.length > 0) Channel.#rareState(channel).flushWaiters = waiting;
-    return waiting.length;
   }
 
   static #settleFlushWaiters(channel: AnyChannel): void {
@@ -812,16 +809,10 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       try {
         // After the link is let go: a `dropped` listener that throws leaves no state behind.
         if (lost !== undefined) {
-          // The waiters for what was dropped, not those a `dropped` listener adds for fresh sends;
-          // settled before the report (a rejection reaches nobody before it anyway), so that a
-          // listener that closes the channel settles the put-back ones with its own.
-          const putBack = refusedUnauthorized(closing) ? Channel.#failDroppedWaiters(channel) : 0;
-          try {
-            channel.reportDropped(lost);
-          } finally {
-            // The link is gone and nothing is queued unless a listener sent: flushed.
-            if (putBack > 0 && Channel.#isFlushed(channel)) Channel.#settleFlushWaiters(channel);
-          }
+          // The waiters for what was dropped, not those a `dropped` listener adds for fresh sends
+          // (settled before the report, which their callbacks run after anyway).
+          if (refusedUnauthorized(closing)) Channel.#settleDroppedWaiters(channel);
+          channel.reportDropped(lost);
         }
       } finally {
         Channel.#set(channel, RELEASING, false);
