@@ -120,8 +120,10 @@ const PING_BLOCKED = 512;
 interface FlushWaiter {
   resolve: () => void;
   reject: (err: ProjError) => void;
-  /** Nothing was queued and only a heartbeat ping held the link back: it waits on no message (until a reset puts earlier ones back), and no message dropped fails it. */
+  /** Nothing was queued and only a heartbeat ping held the link back: it waits on no message (until a reset puts back ones written before it), and no message dropped fails it. */
   pingOnly: boolean;
+  /** Written batches were tracked when it was made: a reset that puts batches back puts back some it waits on. */
+  afterWrites: boolean;
 }
 
 /** The state of a channel that is iterated, held, awaited or watched by a heartbeat: most never are. */
@@ -274,14 +276,15 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * Resolves once everything sent so far has been handed to the transport and the transport is
    * not applying backpressure. Rejects with `PROJ_ERR_CLOSED` if the channel closes first, and
    * with `PROJ_ERR_DROPPED` if what it waited for was dropped (a client refused as unauthorized).
-   * A wait on nothing but a heartbeat ping's backpressure waited on no message: such a refusal
-   * resolves it.
+   * A wait on nothing but a heartbeat ping's backpressure waited on no message: a refusal that
+   * drops messages resolves it instead.
    */
   flushed(): Promise<void> {
     if (Channel.#isFlushed(this)) return Promise.resolve();
     if (Channel.#has(this, FINISHED)) return Promise.reject(new ProjError(ErrorCode.CLOSED, `${this.id} closed with unsent messages`));
     const pingOnly = !Channel.#queued(this) && Channel.#has(this, PING_BLOCKED);
-    return new Promise((resolve, reject) => (Channel.#rareState(this).flushWaiters ??= []).push({ resolve, reject, pingOnly }));
+    const afterWrites = this.#queue?.holdsWritten ?? false;
+    return new Promise((resolve, reject) => (Channel.#rareState(this).flushWaiters ??= []).push({ resolve, reject, pingOnly, afterWrites }));
   }
 
   /** Iterates over incoming messages until the channel closes. A slow consumer pauses reading. */
@@ -710,9 +713,10 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     channel.stats.bytesOut -= backTotals.bytes + bytes;
     if (back.length > 0) {
       queue.requeue(back);
-      // Sent before any waiter that waited on a ping alone: they wait on these now.
+      // A waiter that waited on a ping alone while written batches were tracked waits on those now
+      // (on the later ones too, if any are back with them: the safe side).
       const waiters = channel.#rare?.flushWaiters;
-      if (waiters !== undefined) for (const waiter of waiters) waiter.pingOnly = false;
+      if (waiters !== undefined) for (const waiter of waiters) if (waiter.afterWrites) waiter.pingOnly = false;
     }
     // Sent before the refusal and not written yet: they would go out ahead of fresh credentials.
     if (unauthorized && queue.length > 0) {

@@ -35,6 +35,12 @@ export class Inflight {
     return this.#onWritten;
   }
 
+  /** Whether batches are tracked that a link close would give back: written and unconfirmed, or confirmed and kept. */
+  get holdsWritten(): boolean {
+    const writes = this.#writes;
+    return writes !== undefined && (writes.pending.length > 0 || (writes.held?.length ?? 0) > 0);
+  }
+
   /** Stops keeping confirmed batches: the connection is proven (see {@link Inflight.track}). */
   release(): void {
     const writes = this.#writes;

@@ -299,6 +299,11 @@ export class SendQueue {
   }
 
   /** Stops keeping the confirmed batches `track(batch, true)` kept (see {@link Inflight.release}). */
+  /** Whether written batches are tracked that a link close would give back (see {@link Inflight.holdsWritten}). */
+  get holdsWritten(): boolean {
+    return this.#inflight?.holdsWritten ?? false;
+  }
+
   releaseHeld(): void {
     this.#inflight?.release();
   }

@@ -466,31 +466,42 @@ describe('a close whose listeners throw', () => {
 });
 
 /**
- * A client whose heartbeat pings (and only they) meet backpressure, on a scripted link that
- * confirms every write at once: what it wrote is kept until the server's first line.
+ * A client whose heartbeat pings meet backpressure, on scripted links (a new one per dial) whose
+ * writes of messages `writeMessage` answers for the link of dial `dial` (0 first); by default it
+ * confirms them at once and takes more. Confirmed writes are kept until the server's first line.
  */
-async function pingBlockedClient(options: { reconnect: false | typeof fast }): Promise<{ client: ReturnType<typeof connect>; refuse: () => void; pings: () => number }> {
+async function pingBlockedClient(
+  options: { reconnect: false | typeof fast },
+  writeMessage: (dial: number, callback?: (error?: Error | null) => void) => boolean = (_dial, callback) => {
+    callback?.();
+    return true;
+  },
+): Promise<{ client: ReturnType<typeof connect>; refuse: () => void; reset: () => void; drain: () => void; pings: () => number; dials: () => number }> {
   let handlers: LinkHandlers | undefined;
   let pings = 0;
-  const link = scripted({
-    remoteAddress: 'scripted-server',
-    asyncDelivery: true,
-    attach: (h) => void (handlers = h),
-    write: (chunk, callback) => {
-      callback?.();
-      if (chunk !== '\n') return true;
-      pings++;
-      return false;
-    },
-    destroy: () => handlers?.onClose({ graceful: false }),
-  });
-  const transport: Transport = { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.resolve(link) };
+  let dials = 0;
+  const link = (dial: number): Link =>
+    scripted({
+      remoteAddress: 'scripted-server',
+      asyncDelivery: true,
+      attach: (h) => void (handlers = h),
+      write: (chunk, callback) => {
+        if (chunk !== '\n') return writeMessage(dial, callback);
+        pings++;
+        return false;
+      },
+      destroy: () => handlers?.onClose({ graceful: false }),
+    });
+  const transport: Transport = { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.resolve(link(dials++)) };
   const client = connect(transport, { ...options, heartbeatInterval: 10 });
   await client.connected();
   return {
     client,
     refuse: () => handlers!.onData(`${JSON.stringify({ $proj: 'refused', code: ErrorCode.UNAUTHORIZED, reason: 'refused' })}\n`),
+    reset: () => handlers!.onClose({ graceful: false }),
+    drain: () => handlers!.onDrain(),
     pings: () => pings,
+    dials: () => dials,
   };
 }
 
@@ -542,37 +553,39 @@ describe('flushed() when a refusal as unauthorized drops what was written', () =
   });
 
   it('fails a flushed() made under a ping\'s backpressure once what it waited on, put back by a reset, is dropped on the next link', async () => {
-    let handlers: LinkHandlers | undefined;
-    let dials = 0;
-    let pings = 0;
-    const link = (first: boolean): Link =>
-      scripted({
-        remoteAddress: 'scripted-server',
-        asyncDelivery: true,
-        attach: (h) => void (handlers = h),
-        write: (chunk, callback) => {
-          if (chunk === '\n') {
-            pings++;
-            return false;
-          }
-          if (first) return true; // taken, never confirmed: put back when the link resets
-          callback?.();
-          return false; // on the next link, the message meets backpressure
-        },
-        destroy: () => handlers?.onClose({ graceful: false }),
-      });
-    const transport: Transport = { name: 'scripted', listen: () => Promise.reject(new Error('client side only')), dial: () => Promise.resolve(link(dials++ === 0)) };
-    const client = connect(transport, { reconnect: fast, heartbeatInterval: 10 });
-    await client.connected();
+    // On the first link a message is taken and never confirmed (put back when the link resets);
+    // on the next, confirmed and pushing back.
+    const { client, refuse, reset, pings, dials } = await pingBlockedClient({ reconnect: fast }, (dial, callback) => {
+      if (dial === 0) return true;
+      callback?.();
+      return false;
+    });
     client.send({ m: 1 });
-    await until(() => pings === 1);
+    await until(() => pings() === 1);
     const old = settled(client.flushed()); // the ping alone holds the link back; m is unconfirmed
-    handlers!.onClose({ graceful: false }); // a reset: m goes back to the queue
-    await until(() => dials === 2 && client.state === 'open');
+    reset(); // m goes back to the queue
+    await until(() => dials() === 2 && client.state === 'open');
     const fresh = settled(client.flushed());
-    handlers!.onData(`${JSON.stringify({ $proj: 'refused', code: ErrorCode.UNAUTHORIZED, reason: 'refused' })}\n`);
+    refuse();
     expect(await fresh).toBe(ErrorCode.DROPPED);
     expect(await old).toBe(ErrorCode.DROPPED);
+    await client.destroy();
+  });
+
+  it('still resolves a flushed() that waited on a ping alone when a reset puts back only what was sent after it', async () => {
+    // Messages push back on every link, so that the waits go on; on the first they are never confirmed.
+    const { client, refuse, reset, drain, pings, dials } = await pingBlockedClient({ reconnect: fast }, (dial, callback) => {
+      if (dial > 0) callback?.();
+      return false;
+    });
+    await until(() => pings() === 1);
+    const pingOnly = settled(client.flushed()); // nothing was ever written
+    client.send({ m: 2 }); // queued behind the ping
+    drain(); // m2 is written, never confirmed
+    reset(); // m2, sent after the waiter, goes back to the queue
+    await until(() => dials() === 2 && client.state === 'open' && client.queuedMessages === 0);
+    refuse();
+    expect(await pingOnly).toBe('resolved');
     await client.destroy();
   });
 
