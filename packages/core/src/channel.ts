@@ -122,8 +122,8 @@ interface FlushWaiter {
   reject: (err: ProjError) => void;
   /** Nothing was queued and only a heartbeat ping held the link back: it waits on no message (until a reset puts back ones written before it), and no message dropped fails it. */
   pingOnly: boolean;
-  /** Written batches were tracked when it was made: a reset that puts batches back puts back some it waits on. */
-  afterWrites: boolean;
+  /** The last batch written and still tracked when it was made: a reset that puts it back puts back what it waits on. */
+  lastWritten: Batch | undefined;
 }
 
 /** The state of a channel that is iterated, held, awaited or watched by a heartbeat: most never are. */
@@ -283,8 +283,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (Channel.#isFlushed(this)) return Promise.resolve();
     if (Channel.#has(this, FINISHED)) return Promise.reject(new ProjError(ErrorCode.CLOSED, `${this.id} closed with unsent messages`));
     const pingOnly = !Channel.#queued(this) && Channel.#has(this, PING_BLOCKED);
-    const afterWrites = this.#queue?.holdsWritten ?? false;
-    return new Promise((resolve, reject) => (Channel.#rareState(this).flushWaiters ??= []).push({ resolve, reject, pingOnly, afterWrites }));
+    const lastWritten = pingOnly ? this.#queue?.newestWritten : undefined;
+    return new Promise((resolve, reject) => (Channel.#rareState(this).flushWaiters ??= []).push({ resolve, reject, pingOnly, lastWritten }));
   }
 
   /** Iterates over incoming messages until the channel closes. A slow consumer pauses reading. */
@@ -713,10 +713,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     channel.stats.bytesOut -= backTotals.bytes + bytes;
     if (back.length > 0) {
       queue.requeue(back);
-      // A waiter that waited on a ping alone while written batches were tracked waits on those now
-      // (on the later ones too, if any are back with them: the safe side).
+      // A waiter that waited on a ping alone waits on what was written before it, if that is back.
       const waiters = channel.#rare?.flushWaiters;
-      if (waiters !== undefined) for (const waiter of waiters) if (waiter.afterWrites) waiter.pingOnly = false;
+      if (waiters !== undefined) for (const waiter of waiters) if (waiter.lastWritten !== undefined && back.includes(waiter.lastWritten)) waiter.pingOnly = false;
     }
     // Sent before the refusal and not written yet: they would go out ahead of fresh credentials.
     if (unauthorized && queue.length > 0) {

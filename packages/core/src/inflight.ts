@@ -35,10 +35,15 @@ export class Inflight {
     return this.#onWritten;
   }
 
-  /** Whether batches are tracked that a link close would give back: written and unconfirmed, or confirmed and kept. */
-  get holdsWritten(): boolean {
+  /**
+   * The last batch written that is still tracked (unconfirmed, or confirmed and kept), if any:
+   * batches are confirmed oldest first, so a link close that gives it back gives back every
+   * tracked batch written before it too, and one that does not, none of them.
+   */
+  get newest(): Batch | undefined {
     const writes = this.#writes;
-    return writes !== undefined && (writes.pending.length > 0 || (writes.held?.length ?? 0) > 0);
+    if (writes === undefined) return undefined;
+    return writes.pending.at(-1) ?? writes.held?.at(-1);
   }
 
   /** Stops keeping confirmed batches: the connection is proven (see {@link Inflight.track}). */

@@ -298,12 +298,12 @@ export class SendQueue {
     return (this.#inflight ??= new Inflight()).track(batch, hold ? Math.min(this.maxBytes, DEFAULT_MAX_BYTES) : 0);
   }
 
-  /** Stops keeping the confirmed batches `track(batch, true)` kept (see {@link Inflight.release}). */
-  /** Whether written batches are tracked that a link close would give back (see {@link Inflight.holdsWritten}). */
-  get holdsWritten(): boolean {
-    return this.#inflight?.holdsWritten ?? false;
+  /** The last written batch still tracked (see {@link Inflight.newest}). */
+  get newestWritten(): Batch | undefined {
+    return this.#inflight?.newest;
   }
 
+  /** Stops keeping the confirmed batches `track(batch, true)` kept (see {@link Inflight.release}). */
   releaseHeld(): void {
     this.#inflight?.release();
   }

@@ -589,6 +589,25 @@ describe('flushed() when a refusal as unauthorized drops what was written', () =
     await client.destroy();
   });
 
+  it('still resolves a flushed() that waited on a ping alone when a reset puts back what was sent after it, not what it held', async () => {
+    let written = 0;
+    // On the first link the first message is confirmed (and held), the next never; later links confirm and push back.
+    const { client, refuse, reset, drain, pings, dials } = await pingBlockedClient({ reconnect: fast }, (dial, callback) => {
+      if (dial > 0 || written++ === 0) callback?.();
+      return dial === 0 && written === 1;
+    });
+    client.send({ token: 'stale' });
+    await until(() => pings() === 1);
+    const pingOnly = settled(client.flushed()); // the token is confirmed, kept until the server's first line
+    client.send({ m: 2 }); // queued behind the ping
+    drain(); // m2 is written, never confirmed
+    reset(); // only m2, sent after the waiter, goes back to the queue
+    await until(() => dials() === 2 && client.state === 'open' && client.queuedMessages === 0);
+    refuse();
+    expect(await pingOnly).toBe('resolved');
+    await client.destroy();
+  });
+
   it('fails a flushed() made after end() wrote a message under a ping\'s backpressure', async () => {
     const { client, refuse, pings } = await pingBlockedClient({ reconnect: false });
     client.send({ token: 'stale' });
