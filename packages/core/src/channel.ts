@@ -714,8 +714,11 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (back.length > 0) {
       queue.requeue(back);
       // A waiter that waited on a ping alone waits on what was written before it, if that is back.
-      const waiters = channel.#rare?.flushWaiters;
-      if (waiters !== undefined) for (const waiter of waiters) if (waiter.lastWritten !== undefined && back.includes(waiter.lastWritten)) waiter.pingOnly = false;
+      for (const waiter of channel.#rare?.flushWaiters ?? []) {
+        if (waiter.lastWritten === undefined || !back.includes(waiter.lastWritten)) continue;
+        waiter.pingOnly = false;
+        waiter.lastWritten = undefined; // no longer needed: its data need not wait for the settle
+      }
     }
     // Sent before the refusal and not written yet: they would go out ahead of fresh credentials.
     if (unauthorized && queue.length > 0) {
