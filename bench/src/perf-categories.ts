@@ -79,16 +79,16 @@ const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (files.length === 0) throw new Error('usage: perf-categories.ts a.txt [b.txt ...] [--share] [--other]');
 const profiles = files.map((file) => ({ file, ...categorize(parseReport(fs.readFileSync(file, 'utf8'))) }));
 const names = [...profiles[0]!.totals.keys()];
-if (!process.argv.includes('--share')) {
+// Samples depend on how fast the machine ran each process (it moves by ±30 % here), the work
+// parsed does not: each profile is also counted per 100 of its own JSON.parse samples.
+// With --share, per 100 samples of the profile instead (for profiles that parse little, like a round trip's).
+const share = process.argv.includes('--share');
+if (!share) {
   for (const p of profiles) {
     if (p.totals.get(PARSE)! < 100) console.error(`${p.file}: ${p.totals.get(PARSE)} samples in the JSON parser, too few to count against: use --share`);
   }
 }
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
-// Samples depend on how fast the machine ran each process (it moves by ±30 % here), the work
-// parsed does not: each profile is also counted per 100 of its own JSON.parse samples.
-// With --share, per 100 samples of the profile instead (for profiles that parse little, like a round trip's).
-const share = process.argv.includes('--share');
 const per100 = (p: (typeof profiles)[number], n: number): number => (100 * n) / Math.max(1, share ? sum(p.totals) : p.totals.get(PARSE)!);
 const head = ['category', ...profiles.map((p) => p.file), ...profiles.slice(1).map((p) => `${p.file} − ${profiles[0]!.file}`)];
 const unit = share ? '% of the profile' : 'per 100 JSON.parse samples of the same profile';

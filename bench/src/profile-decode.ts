@@ -44,10 +44,10 @@ const passes = Number(positional[0] ?? 60);
 const small = flags.includes('--small');
 const chunkBytes = Number(flags.find((a) => a.startsWith('--chunk='))?.slice('--chunk='.length) ?? 1024);
 if (!Number.isInteger(passes) || passes < 1 || chunkBytes < 1) throw new Error(`${USAGE}; passes and --chunk must be positive integers`);
+if (small && workload === 'bound') throw new Error('no bound for the small messages (see decode-bench.ts)');
 
 const corpus = buildCorpus(small ? 'small' : 'medium', 8 * 1024 * 1024);
 const chunks = chunk(corpus.bytes, chunkBytes);
-if (small && workload === 'bound') throw new Error('no bound for the small messages (see decode-bench.ts)');
 const pass = makePass(workload);
 
 function makePass(w: Workload): () => number {

@@ -758,10 +758,11 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     return { messages, bytes, error: new ProjError(ErrorCode.DROPPED, `${messages} ${what}`, { details: { connection: channel.id, messages, bytes, ...extra } }) };
   }
 
+  /** Takes the waiting `flushed()` promises out of the channel, to settle them. */
   static #takeFlushWaiters(channel: AnyChannel): RareState['flushWaiters'] {
     const rare = channel.#rare;
     const waiters = rare?.flushWaiters;
-    if (rare !== undefined) rare.flushWaiters = undefined;
+    if (waiters !== undefined) rare!.flushWaiters = undefined;
     return waiters;
   }
 
@@ -781,10 +782,8 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
   }
 
   static #settleFlushWaiters(channel: AnyChannel): void {
-    const rare = channel.#rare;
-    const waiters = rare?.flushWaiters;
-    if (rare === undefined || waiters === undefined || waiters.length === 0) return;
-    rare.flushWaiters = undefined;
+    const waiters = Channel.#takeFlushWaiters(channel);
+    if (waiters === undefined) return;
     const ok = Channel.#isFlushed(channel);
     for (const waiter of waiters) {
       if (ok) waiter.resolve();
