@@ -27,3 +27,19 @@ export function bucketPeak(timestamps: readonly number[], width: number, origin:
   }
   return Math.max(0, ...buckets.values());
 }
+
+/** Spearman's rank correlation of two equally long samples (1: the same order; ties ranked by position). */
+export function rankCorrelation(xs: readonly number[], ys: readonly number[]): number {
+  const ranks = (values: readonly number[]): number[] => {
+    const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]! || a - b);
+    const rank = new Array<number>(values.length);
+    order.forEach((index, position) => (rank[index] = position));
+    return rank;
+  };
+  const rx = ranks(xs);
+  const ry = ranks(ys);
+  const n = xs.length;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (rx[i]! - ry[i]!) ** 2;
+  return 1 - (6 * squares) / (n * (n * n - 1));
+}
