@@ -43,3 +43,10 @@ export function rankCorrelation(xs: readonly number[], ys: readonly number[]): n
   for (let i = 0; i < n; i++) squares += (rx[i]! - ry[i]!) ** 2;
   return 1 - (6 * squares) / (n * (n * n - 1));
 }
+
+/** The median of a non-empty sample (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
