@@ -7,10 +7,10 @@
  * the delay), and that their first dials after the drop (counted at the source, a transport
  * wrapper per client) came in the order scheduled. When the dials actually fired is the
  * runtime's: a client process starved of CPU (another suite on the same 2 cores) fires due timers
- * in bursts, which bunches jittered dials together, and a timer counts from the start of the event
- * loop's turn that set it, so it may fire a few ms before the `reconnecting` event's time plus the
- * delay. So the peaks of the dials themselves and of the restarted server's accepts are reported,
- * not asserted.
+ * in bursts, which bunches jittered dials together, while single dials came up to 20 ms before the
+ * `reconnecting` event's time plus the delay (measured; timers keep whole milliseconds). So the
+ * peaks of the dials themselves and of the restarted server's accepts are reported, not asserted,
+ * and lateness is judged on the median.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
@@ -158,8 +158,8 @@ describe('reliability: reconnect storm', () => {
     expect(equal.peakScheduledPer100ms).toBeLessThan(CLIENTS / 5);
     expect(full.peakScheduledPer100ms).toBeLessThan(CLIENTS / 10);
     // The jittered clients dialled in the order they scheduled (the herd's order is the drop's),
-    // and not ahead of schedule: a timer counts from the start of the loop turn that set it, a few
-    // ms at most, while a delay shortened by the client would show in hundreds of ms.
+    // and no client ahead of schedule: single dials came up to 20 ms early by this clock, while a
+    // delay shortened by the client shows in hundreds of ms.
     for (const figures of [equal, full]) expect(figures.dialOrder).toBeGreaterThan(0.95);
     for (const figures of [none, equal, full]) expect(figures.medianLateMs).toBeGreaterThan(-50);
   }, 120_000);
