@@ -125,10 +125,7 @@ describe('reliability: reconnect storm', () => {
       peakScheduledPer100ms: slidingPeak(scheduled.map((s) => s.at + s.delay), WINDOW_MS),
       peakDelaysPer100ms: slidingPeak(scheduled.map((s) => s.delay), WINDOW_MS),
       firstAttempts: [...new Set(scheduled.map((s) => s.attempt))],
-      dialOrder: rankCorrelation(
-        scheduled.map((s) => s.at + s.delay),
-        firstDials,
-      ),
+      dialOrder: rankCorrelation(scheduled.map((s) => s.at + s.delay), firstDials),
       medianLateMs: Math.round(median(firstDials.map((at, i) => at - scheduled[i]!.at - scheduled[i]!.delay))),
       peakAttemptsPer100ms: slidingPeak(attempts, WINDOW_MS),
       peakAttemptsPerBucket: bucketPeak(attempts, WINDOW_MS, t0),
@@ -158,8 +155,8 @@ describe('reliability: reconnect storm', () => {
     expect(equal.peakScheduledPer100ms).toBeLessThan(CLIENTS / 5);
     expect(full.peakScheduledPer100ms).toBeLessThan(CLIENTS / 10);
     // The jittered clients dialled in the order they scheduled (the herd's order is the drop's),
-    // and no client ahead of schedule: single dials came up to 20 ms early by this clock, while a
-    // delay shortened by the client shows in hundreds of ms.
+    // and the clients were not ahead of schedule: the median is judged, as single dials came up to
+    // 20 ms early by this clock, while a delay shortened by the client shows in hundreds of ms.
     for (const figures of [equal, full]) expect(figures.dialOrder).toBeGreaterThan(0.95);
     for (const figures of [none, equal, full]) expect(figures.medianLateMs).toBeGreaterThan(-50);
   }, 120_000);
