@@ -41,6 +41,13 @@ const codeOf = (fn: () => unknown): string | undefined => {
   }
 };
 
+/** How a promise settled: `resolved`, or the code it was rejected with. */
+const settled = (p: Promise<void>): Promise<string> =>
+  p.then(
+    () => 'resolved',
+    (error: { code: string }) => error.code,
+  );
+
 /**
  * Runs `body` with unhandled rejections collected in `surfaced` instead of failing the run:
  * Vitest's own listeners step aside for its duration.
@@ -113,10 +120,7 @@ describe('a channel closing for good', () => {
   it('rejects flushed() when it closes with unsent messages', async () => {
     const client = connect(memory(), { reconnect: fast });
     client.send({ n: 1 });
-    const flushed = client.flushed().then(
-      () => 'resolved',
-      (error: { code: string }) => error.code,
-    );
+    const flushed = settled(client.flushed());
     await client.close();
     expect(await flushed).toBe(ErrorCode.CLOSED);
   });
@@ -251,7 +255,7 @@ describe('a close whose listeners throw', () => {
       void client.destroy();
       // Closed at once, though announced after the disconnect.
       events.push(`state ${client.state}`, `send ${codeOf(() => client.send({ late: true }))}`);
-      connected = client.connected().catch((error: { code: string }) => error.code);
+      connected = settled(client.connected());
     });
     client.on('disconnect', (info) => events.push(`disconnect ${info.reason}`));
     client.on('state', (state) => events.push(state));
@@ -269,10 +273,7 @@ describe('a close whose listeners throw', () => {
     lonely.on('close', () => {
       throw new Error('close listener bug');
     });
-    const never = lonely.connected().then(
-      () => 'resolved',
-      (error: { code: string }) => error.code,
-    );
+    const never = settled(lonely.connected());
     expect(() => void lonely.destroy()).toThrow('close listener bug');
     expect(await never).toBe(ErrorCode.CLOSED);
     // Connect: the first connection's listener throws.
@@ -294,10 +295,7 @@ describe('a close whose listeners throw', () => {
     const { server, client } = await clientWithToken(false);
     let connected: Promise<unknown> | undefined;
     client.once('dropped', () => {
-      connected = client.connected().then(
-        () => 'resolved',
-        (error: { code: string }) => error.code,
-      );
+      connected = settled(client.connected());
     });
     server.refuse(ErrorCode.UNAUTHORIZED);
     await client.closed;
@@ -359,10 +357,7 @@ describe('a close whose listeners throw', () => {
     client.send({ token: 'stale' });
     await new Promise((resolve) => setImmediate(resolve));
     expect(client.send({ a: 1 })).toBe(false);
-    const flushed = client.flushed().then(
-      () => 'resolved',
-      (error: { code: string }) => error.code,
-    );
+    const flushed = settled(client.flushed());
     server.refuse(ErrorCode.UNAUTHORIZED);
     expect(await flushed).toBe(ErrorCode.DROPPED);
     await until(() => events.includes('drain'));
@@ -378,10 +373,7 @@ describe('a close whose listeners throw', () => {
     let fresh: Promise<string> | undefined;
     client.once('dropped', () => {
       client.send({ token: 'fresh' });
-      fresh = client.flushed().then(
-        () => 'resolved',
-        (error: { code: string }) => error.code,
-      );
+      fresh = settled(client.flushed());
     });
     client.send({ token: 'stale' });
     await new Promise((resolve) => setImmediate(resolve));
@@ -504,12 +496,6 @@ async function pingBlockedClient(
     dials: () => dials,
   };
 }
-
-const settled = (p: Promise<void>): Promise<string> =>
-  p.then(
-    () => 'resolved',
-    (error: { code: string }) => error.code,
-  );
 
 describe('flushed() when a refusal as unauthorized drops what was written', () => {
   it.each([
