@@ -38,7 +38,7 @@ export function parseArgs(args: readonly string[]): Args {
       const ids = arg.slice('--contenders='.length).split(',');
       const unknown = ids.filter((id) => !isContenderId(id));
       if (unknown.length > 0) throw new Error(`unknown contender(s) ${unknown.join(', ')}; ${USAGE}`);
-      contenders = ids as ContenderId[];
+      contenders = [...new Set(ids)] as ContenderId[];
     } else throw new Error(`unknown argument ${arg}; ${USAGE}`);
   }
   if (publish && (!full || only.length !== SECTIONS.length || contenders.length !== CONTENDER_IDS.length)) {
