@@ -1,7 +1,7 @@
 /**
  * Interleaved rounds: every contender and its reference run once per round, in an order that
- * rotates from round to round, so machine noise (±30 % between rounds here) hits them alike and
- * each ratio compares two measurements taken moments apart.
+ * changes from round to round (see {@link roundOrder}), so machine noise (±30 % between rounds
+ * here) hits them alike and each ratio compares two measurements taken moments apart.
  */
 
 /** One thing to measure. `run` returns one sample (its unit is the caller's). */
@@ -20,11 +20,25 @@ export interface InterleaveOptions {
   onRound?: (round: number) => void;
 }
 
-/** The order of round `r`: rotated by `r`, and reversed on odd rounds, so nobody always runs first or after the same neighbour. */
+/**
+ * The order of round `r`: a Williams design, balanced for position and for what runs just before.
+ * Round `r` is `0, 1, n−1, 2, n−2, …` shifted by `r` (mod n), and for odd n the rounds from n to
+ * 2n − 1 are those reversed. So every n rounds (2n for odd n) each item runs at every position
+ * equally often, and right after each other item equally often: what a trial leaves behind (a
+ * warm cache, a GC debt, a busy kernel) falls on every other trial alike. Rotating and reversing
+ * every other round, as this did before, ran two trials in one order every round, and for any
+ * even n kept each item at positions of one parity (encode, memory and full transport runs).
+ */
 export function roundOrder<T>(items: readonly T[], round: number): T[] {
   const n = items.length;
-  const rotated = items.map((_, i) => items[(i + round) % n]!);
-  return round % 2 === 1 ? rotated.reverse() : rotated;
+  const shift = round % n;
+  const order = items.map((_, j) => items[(williams(j, n) + shift) % n]!);
+  return n % 2 === 1 && Math.floor(round / n) % 2 === 1 ? order.reverse() : order;
+}
+
+/** Position `j` of the first row of a Williams design of `n` items: 0, 1, n−1, 2, n−2, … */
+function williams(j: number, n: number): number {
+  return j % 2 === 1 ? (j + 1) / 2 : (n - j / 2) % n;
 }
 
 /** Runs every trial once per round; returns the recorded samples per trial id, in round order. */
