@@ -27,7 +27,8 @@ import { compare, type Comparison } from './comparison.js';
 import { interleave } from './interleave.js';
 import { MEMORY_KINDS, type MemoryKind, type MemorySnapshot } from './memory-kinds.js';
 
-interface PerConnection {
+/** What one server held per connection in one round. */
+export interface PerConnection {
   rss: number;
   heap: number;
   /** The server's young generation (MiB) once the connections are held: where RSS noise comes from. */
@@ -101,6 +102,17 @@ export async function memoryBench(config: BenchConfig, log: (line: string) => vo
     modes.flatMap((mode) => MEMORY_KINDS.map((kind) => ({ id: `${kind} ${mode}`, run: () => measureOnce(kind, mode, config) }))),
     { rounds: config.memory.rounds, warmup: 0, onRound: (round) => log(`memory: round ${round}/${config.memory.rounds} done`) },
   );
+  const results = memoryComparisons(samples, config, log);
+  for (const r of results) log(`memory ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toFixed(2)} vs ${r.referenceValue.median.toFixed(2)} ${r.unit})`);
+  return results;
+}
+
+/**
+ * The rows of the report from the rounds' samples (by `<kind> <variant>`, in round order): @proj
+ * tcp against raw net, @proj ws against bare ws, and bare ws against raw net, per heap variant.
+ */
+export function memoryComparisons(samples: ReadonlyMap<string, readonly PerConnection[]>, config: BenchConfig, log: (line: string) => void): Comparison[] {
+  const modes = config.memory.variants;
   const pairs: [MemoryKind, MemoryKind, string][] = [
     ['proj-tcp', 'raw-net', 'tcp'],
     ['proj-ws', 'bare-ws', 'WebSocket'],
@@ -127,6 +139,5 @@ export async function memoryBench(config: BenchConfig, log: (line: string) => vo
       );
     }
   }
-  for (const r of results) log(`memory ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toFixed(2)} vs ${r.referenceValue.median.toFixed(2)} ${r.unit})`);
   return results;
 }

@@ -52,6 +52,10 @@ class Recorder {
 }
 
 /** @proj's `connect()` with every reconnect option at its default. */
+/** Report names of the two reconnecting clients (the reconnect target reads them by name). */
+export const PROJ_PROBE = '@proj (defaults: fibonacci, 100 ms, 10 s cap, equal jitter)';
+export const RECONNECT_CORE_PROBE = 'reconnect-core (fibonacci, 50 ms, 10 s cap)';
+
 export function projProbe(port: number): ReconnectProbe {
   const recorder = new Recorder();
   const inner = tcp({ port });
@@ -69,7 +73,7 @@ export function projProbe(port: number): ReconnectProbe {
   client.on('reconnecting', ({ delay }) => recorder.scheduled(delay));
   client.on('connect', () => recorder.connected());
   client.on('message', () => {});
-  return { name: '@proj (defaults: fibonacci, 100 ms, 10 s cap, equal jitter)', connections: recorder.connections, close: () => client.destroy() };
+  return { name: PROJ_PROBE, connections: recorder.connections, close: () => client.destroy() };
 }
 
 /** The slice of reconnect-core's API this probe uses (it ships no types). */
@@ -93,7 +97,7 @@ export function reconnectCoreProbe(port: number): ReconnectProbe {
   reconnector.on('error', () => {}); // its pitfall 5: without a listener, ECONNREFUSED would crash the run
   reconnector.connect(port);
   return {
-    name: 'reconnect-core (fibonacci, 50 ms, 10 s cap)',
+    name: RECONNECT_CORE_PROBE,
     connections: recorder.connections,
     close: () => {
       reconnector.disconnect();

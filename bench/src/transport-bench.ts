@@ -1,8 +1,8 @@
 /**
  * Transport on loopback: for each contender, an echo server process and a client process
  * (separate processes, so each side has a core of its own on a 2-core machine). Each round runs,
- * per contender in rotated order, a fresh pair of processes: a pipelined echo load, then a
- * sequential round-trip load, each after a warm-up of its own kind. Fresh processes per round,
+ * per contender in the round's order (`roundOrder`), a fresh pair of processes: a pipelined echo
+ * load, then a sequential round-trip load, each after a warm-up of its own kind. Fresh processes per round,
  * because a process's JIT outcome (inlining, deopts) persists for its life: with one pair per run,
  * the same code measured 0.73–0.98× of raw net from run to run with IQRs that did not overlap.
  * References (1.00): raw net for the tcp rows, raw unix for the unix row, bare ws for the WebSocket
@@ -28,7 +28,8 @@ interface Pair {
   socketPath: string | undefined;
 }
 
-interface RoundSample {
+/** What one round measured of one contender. */
+export interface RoundSample {
   perSecond: number;
   /** CPU µs per pipelined message, client and server process together: steadier than wall time on a busy machine. */
   cpuPerMessage: number;
@@ -126,6 +127,17 @@ export async function transportBench(config: BenchConfig, log: (line: string) =>
     })),
     { rounds: c.rounds, warmup: 0, onRound: (round) => log(`transport: round ${round}/${c.rounds} done`) },
   );
+  const results = transportComparisons(samples, c.warmupRequests);
+  for (const r of results) log(`transport ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toPrecision(3)} vs ${r.referenceValue.median.toPrecision(3)} ${r.unit})`);
+  return results;
+}
+
+/**
+ * The rows of the report from the rounds' samples (by contender id, in round order): each
+ * contender of a row against the row's reference, for every metric. A row whose reference did not
+ * run is left out, and so is a contender that did not.
+ */
+export function transportComparisons(samples: ReadonlyMap<string, readonly RoundSample[]>, warmupRequests: number): Comparison[] {
   const results: Comparison[] = [];
   for (const row of ROWS) {
     const ref = samples.get(row.reference);
@@ -140,10 +152,9 @@ export async function transportBench(config: BenchConfig, log: (line: string) =>
         compare({ ...label, metric: 'RTT p50', better: 'lower', unit: 'µs' }, own.map((s) => s.p50), ref.map((s) => s.p50)),
         compare({ ...label, metric: 'RTT p99', better: 'lower', unit: 'µs' }, own.map((s) => s.p99), ref.map((s) => s.p99)),
         compare({ ...label, metric: 'RTT CPU per round trip', better: 'lower', unit: 'µs' }, own.map((s) => s.cpuPerTrip), ref.map((s) => s.cpuPerTrip)),
-        compare({ ...label, metric: `RTT p99, first ${c.warmupRequests.toLocaleString('en-US')} after the pipelined load (warm-up)`, better: 'lower', unit: 'µs' }, own.map((s) => s.warmupP99), ref.map((s) => s.warmupP99)),
+        compare({ ...label, metric: `RTT p99, first ${warmupRequests.toLocaleString('en-US')} after the pipelined load (warm-up)`, better: 'lower', unit: 'µs' }, own.map((s) => s.warmupP99), ref.map((s) => s.warmupP99)),
       );
     }
   }
-  for (const r of results) log(`transport ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toPrecision(3)} vs ${r.referenceValue.median.toPrecision(3)} ${r.unit})`);
   return results;
 }
