@@ -32,8 +32,9 @@ describe('buildCorpus', () => {
         expect(corpus.bytes.length - (Buffer.byteLength(last) + 1)).toBeLessThan(TARGET);
       });
 
-      it('gives the mean line size, newline included', () => {
-        expect(corpus.meanLineBytes).toBe(corpus.bytes.length / corpus.lines.length);
+      it('gives the mean line size in UTF-8 bytes, newline included', () => {
+        const bytes = corpus.lines.reduce((sum, line) => sum + Buffer.byteLength(line, 'utf8') + 1, 0);
+        expect(corpus.meanLineBytes).toBe(bytes / corpus.lines.length);
       });
     });
   }

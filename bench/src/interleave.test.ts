@@ -2,36 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { interleave, roundOrder, type Trial } from './interleave.js';
 
 describe('roundOrder', () => {
-  it('follows a Williams design: 0, 1, n−1, 2, n−2, … shifted by the round', () => {
+  it('runs row k of a Williams design (0, 1, n−1, 2, n−2, … shifted by k) in round 2k, and reversed in round 2k + 1', () => {
     const items = ['a', 'b', 'c', 'd'];
-    expect([0, 1, 2, 3, 4].map((round) => roundOrder(items, round).join(''))).toEqual(['abdc', 'bcad', 'cdba', 'dacb', 'abdc']);
-  });
-
-  it('reverses the second n rounds of every 2n when n is odd', () => {
-    const items = ['a', 'b', 'c'];
-    expect([0, 1, 2, 3, 4, 5, 6].map((round) => roundOrder(items, round).join(''))).toEqual(['abc', 'bca', 'cab', 'cba', 'acb', 'bac', 'abc']);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8].map((round) => roundOrder(items, round).join(''))).toEqual(['abdc', 'cdba', 'bcad', 'dacb', 'cdba', 'abdc', 'dacb', 'bcad', 'abdc']);
+    expect([0, 1, 2, 3, 4, 5, 6].map((round) => roundOrder(['a', 'b', 'c'], round).join(''))).toEqual(['abc', 'cba', 'bca', 'acb', 'cab', 'bac', 'abc']);
   });
 
   it('alternates two items', () => {
-    expect([0, 1, 2, 3].map((round) => roundOrder(['ref', 'x'], round).join(' '))).toEqual(['ref x', 'x ref', 'ref x', 'x ref']);
+    expect([0, 1, 2, 3].map((round) => roundOrder(['ref', 'x'], round).join(' '))).toEqual(['ref x', 'x ref', 'x ref', 'ref x']);
   });
 
   it('leaves its input untouched', () => {
-    const items = ['a', 'b', 'c', 'd'];
-    roundOrder(items, 1);
-    expect(items).toEqual(['a', 'b', 'c', 'd']);
+    const items = ['a', 'b', 'c'];
+    expect(roundOrder(items, 1)).toEqual(['c', 'b', 'a']);
+    expect(items).toEqual(['a', 'b', 'c']);
   });
 
-  it('runs every item at every position, and right after every other item, equally often over any full period', () => {
+  it('runs every item at every position, and right after every other item, twice over any 2n rounds from an even one', () => {
     for (let n = 1; n <= 12; n++) {
       const items = Array.from({ length: n }, (_, i) => i);
-      // A period is n rounds for an even n, 2n for an odd one.
-      const period = n % 2 === 0 ? n : 2 * n;
-      for (const start of [0, 1, 4, 11]) {
-        // at[item][position], after[previous][item]: counts over rounds start .. start + period − 1.
+      for (const start of [0, 2, 4, 12, 30]) {
+        // at[item][position], after[previous][item]: counts over rounds start .. start + 2n − 1.
         const at = items.map(() => items.map(() => 0));
         const after = items.map(() => items.map(() => 0));
-        for (let round = start; round < start + period; round++) {
+        for (let round = start; round < start + 2 * n; round++) {
           const order = roundOrder(items, round);
           expect([...order].sort((x, y) => x - y)).toEqual(items);
           order.forEach((item, position) => {
@@ -39,11 +33,24 @@ describe('roundOrder', () => {
             if (position > 0) after[order[position - 1]!]![item]!++;
           });
         }
-        for (const row of at) expect(row, `n = ${n}, start ${start}`).toEqual(items.map(() => period / n));
-        // Each ordered pair of distinct items is adjacent once per n rounds (twice per 2n for an odd n).
+        for (const row of at) expect(row, `n = ${n}, start ${start}`).toEqual(items.map(() => 2));
         for (const [previous, row] of after.entries()) {
-          expect(row, `n = ${n}, start ${start}`).toEqual(items.map((item) => (item === previous ? 0 : period / n)));
+          expect(row, `n = ${n}, start ${start}`).toEqual(items.map((item) => (item === previous ? 0 : 2)));
         }
+      }
+    }
+  });
+
+  it('keeps which of a pair runs first balanced to within one round, in a run of any length', () => {
+    // Runs are a few rounds (memory: 3 of 12 trials; transport: 7 of 10): what a ratio compares is
+    // one pair, and neither of the two may run first in most of them.
+    for (let n = 2; n <= 12; n++) {
+      const items = Array.from({ length: n }, (_, i) => i);
+      const firstOfPair = items.map(() => items.map(() => 0)); // rounds a ran before b, minus rounds b ran before a
+      for (let round = 0; round < 3 * n; round++) {
+        const position = new Map(roundOrder(items, round).map((item, at) => [item, at]));
+        for (const a of items) for (const b of items) if (a !== b) firstOfPair[a]![b]! += position.get(a)! < position.get(b)! ? 1 : -1;
+        for (const row of firstOfPair) for (const lead of row) expect(Math.abs(lead), `n = ${n} after round ${round}`).toBeLessThanOrEqual(1);
       }
     }
   });
@@ -99,12 +106,13 @@ describe('interleave', () => {
     const log: string[] = [];
     await interleave(countingTrials(['a', 'b', 'c'], log), { rounds: 3, onRound: (round) => log.push(`round ${round}`) });
     expect(log).toEqual([
-      ...['a', 'b', 'c'], // round 0: the warm-up, no onRound
-      ...['b', 'c', 'a'],
+      ...['a', 'b', 'c'], // the warm-up, no onRound
+      // The recorded rounds are numbered from 0: they start a cycle of their own.
+      ...['a', 'b', 'c'],
       'round 1',
-      ...['c', 'a', 'b'],
+      ...['c', 'b', 'a'],
       'round 2',
-      ...['c', 'b', 'a'], // round 3 = n: round 0's order reversed
+      ...['b', 'c', 'a'],
       'round 3',
     ]);
   });

@@ -21,19 +21,20 @@ export interface InterleaveOptions {
 }
 
 /**
- * The order of round `r`: a Williams design, balanced for position and for what runs just before.
- * Round `r` is `0, 1, n−1, 2, n−2, …` shifted by `r` (mod n), and for odd n the rounds from n to
- * 2n − 1 are those reversed. So every n rounds (2n for odd n) each item runs at every position
- * equally often, and right after each other item equally often: what a trial leaves behind (a
- * warm cache, a GC debt, a busy kernel) falls on every other trial alike. Rotating and reversing
- * every other round, as this did before, ran two trials in one order every round, and for any
- * even n kept each item at positions of one parity (encode, memory and full transport runs).
+ * The order of round `r`, from a Williams design: row `k` is `0, 1, n−1, 2, n−2, …` shifted by
+ * `k` (mod n), and round `2k` runs row `k`, round `2k + 1` the same row reversed. Every two rounds
+ * each pair of trials runs once in each order, so even a run of a few rounds is balanced for who
+ * goes first in a pair, to within one round; over each full cycle of 2n rounds each trial also
+ * runs at every position, and right after every other trial, equally often: what a trial leaves
+ * behind (a warm cache, a GC debt, a busy kernel) falls on every other trial alike. Rotating and
+ * reversing every other round, as this did before, ran two trials in the same order every round,
+ * and for any even n kept each trial at positions of one parity, beside the same two trials.
  */
 export function roundOrder<T>(items: readonly T[], round: number): T[] {
   const n = items.length;
-  const shift = round % n;
+  const shift = Math.floor(round / 2) % n;
   const order = items.map((_, j) => items[(williams(j, n) + shift) % n]!);
-  return n % 2 === 1 && Math.floor(round / n) % 2 === 1 ? order.reverse() : order;
+  return round % 2 === 1 ? order.reverse() : order;
 }
 
 /** Position `j` of the first row of a Williams design of `n` items: 0, 1, n−1, 2, n−2, … */
@@ -46,7 +47,8 @@ export async function interleave<Sample>(trials: readonly Trial<Sample>[], optio
   const samples = new Map<string, Sample[]>(trials.map((t) => [t.id, []]));
   const warmup = options.warmup ?? 1;
   for (let round = 0; round < warmup + options.rounds; round++) {
-    for (const trial of roundOrder(trials, round)) {
+    // Numbered from the first recorded round, so that the recorded ones start a cycle.
+    for (const trial of roundOrder(trials, round < warmup ? round : round - warmup)) {
       const sample = await trial.run();
       if (round >= warmup) samples.get(trial.id)!.push(sample);
     }

@@ -102,7 +102,7 @@ export async function memoryBench(config: BenchConfig, log: (line: string) => vo
     modes.flatMap((mode) => MEMORY_KINDS.map((kind) => ({ id: `${kind} ${mode}`, run: () => measureOnce(kind, mode, config) }))),
     { rounds: config.memory.rounds, warmup: 0, onRound: (round) => log(`memory: round ${round}/${config.memory.rounds} done`) },
   );
-  const results = memoryComparisons(samples, config, log);
+  const results = memoryComparisons(samples, config.memory, log);
   for (const r of results) log(`memory ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toFixed(2)} vs ${r.referenceValue.median.toFixed(2)} ${r.unit})`);
   return results;
 }
@@ -111,8 +111,8 @@ export async function memoryBench(config: BenchConfig, log: (line: string) => vo
  * The rows of the report from the rounds' samples (by `<kind> <variant>`, in round order): @proj
  * tcp against raw net, @proj ws against bare ws, and bare ws against raw net, per heap variant.
  */
-export function memoryComparisons(samples: ReadonlyMap<string, readonly PerConnection[]>, config: BenchConfig, log: (line: string) => void): Comparison[] {
-  const modes = config.memory.variants;
+export function memoryComparisons(samples: ReadonlyMap<string, readonly PerConnection[]>, memory: BenchConfig['memory'], log: (line: string) => void): Comparison[] {
+  const modes = memory.variants;
   const pairs: [MemoryKind, MemoryKind, string][] = [
     ['proj-tcp', 'raw-net', 'tcp'],
     ['proj-ws', 'bare-ws', 'WebSocket'],
@@ -120,7 +120,7 @@ export function memoryComparisons(samples: ReadonlyMap<string, readonly PerConne
   ];
   const results: Comparison[] = [];
   for (const mode of modes) {
-    const label = `${config.memory.connections} ${HEAP_MODES[mode].label}`;
+    const label = `${memory.connections} ${HEAP_MODES[mode].label}`;
     for (const [kind, ref, row] of pairs) {
       const own = samples.get(`${kind} ${mode}`)!;
       const base = samples.get(`${ref} ${mode}`)!;

@@ -3,16 +3,19 @@ import { RECONNECT_BLOCK } from './reconnect-bench.js';
 /** The "how these numbers are made" section every report ends with: what each measurement means and where it can mislead. */
 export const METHODOLOGY = `## How these numbers are made
 
-- **Ratios, rounds.** Every round runs each contender and its reference once, in an order that
-  changes from round to round (a Williams design: over each cycle of n rounds, 2n for an odd n,
-  every contender runs at every position and right after every other equally often); the ratio
-  is taken within the round, then reduced to the median and the quartiles over rounds. Absolute values (msg/s, µs, KiB) are medians too, for context only: on
+- **Ratios, rounds.** Every round runs each trial (contenders and references) once, in an order
+  from a Williams design: each round is followed by its reverse, so which of two trials goes first
+  is balanced to within one round in every section, however few its rounds; over a full cycle of
+  2n rounds for n trials (not reached by the transport and memory sections, 7 rounds of 10 trials
+  and 3 of 12) each trial also runs at every position and right after every other equally often.
+  The ratio is taken within the round, then reduced to the median and the quartiles over rounds. Absolute values (msg/s, µs, KiB) are medians too, for context only: on
   this machine they move by ±30 % between rounds.
 - **Verdicts.** A target is met when each of its checks (a median ratio; for reconnect, p90s in
-  ms) is within its bound, compared unrounded: a check that misses says so and by which bound (\`(missed: > 1.10×)\`), and
-  a median that would round to its bound is given to more decimals (\`1.101×\`). Rows in
-  parentheses after a target's checks (a floor, a bound, CPU per message) qualify it and are not
-  judged. \`bench/src/targets.test.ts\` holds each check to its row, contender and metric.
+  ms) is within its bound, compared unrounded: a check that misses says so and by which bound
+  (\`(missed: > 1.10×)\`), and a value that would round to its bound is given to more decimals
+  (\`1.101×\`). Rows in parentheses after a target's checks (a floor, a bound, CPU per message)
+  qualify it and are not judged. \`bench/src/targets.test.ts\` holds each check to its row,
+  contender and metric.
 - **Decode / encode** run in one process on a seeded corpus (small ticks
   \`{"type":"tick","good":1234,"seq":N}\`; ~1 KiB nested orders with non-ASCII text), cut into
   64 KiB and 1 KiB views at arbitrary byte offsets (inside multi-byte characters too). Stream

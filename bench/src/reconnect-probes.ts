@@ -51,11 +51,12 @@ class Recorder {
   }
 }
 
-/** @proj's `connect()` with every reconnect option at its default. */
-/** Report names of the two reconnecting clients (the reconnect target reads them by name). */
+/** Report name of {@link projProbe} (the reconnect target finds its row by it). */
 export const PROJ_PROBE = '@proj (defaults: fibonacci, 100 ms, 10 s cap, equal jitter)';
+/** Report name of {@link reconnectCoreProbe} (the reconnect target finds its row by it). */
 export const RECONNECT_CORE_PROBE = 'reconnect-core (fibonacci, 50 ms, 10 s cap)';
 
+/** @proj's `connect()` with every reconnect option at its default. */
 export function projProbe(port: number): ReconnectProbe {
   const recorder = new Recorder();
   const inner = tcp({ port });

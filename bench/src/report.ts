@@ -106,7 +106,7 @@ export function renderMarkdown(report: BenchReport): string {
     `- **Machine**: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.totalMemoryGiB} GiB RAM, ${m.platform}, \`ulimit -n\` ${m.openFilesLimit}`,
     `- **Node**: ${m.node}`,
     '',
-    'Every ratio is contender ÷ reference measured in the same round (rounds interleaved, order balanced);',
+    'Every ratio is contender ÷ reference measured in the same round (rounds interleaved, the order changing every round: every second round reverses the one before);',
     'the table gives the median and the inter-quartile range over rounds. ↑: higher is better, ↓: lower is better.',
     ...(report.mode === 'quick' ? ['', quickCaveat(report.config)] : []),
     '',

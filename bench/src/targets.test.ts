@@ -77,14 +77,24 @@ function reconnectResult(projAdded: number, projListen: number, coreListen: numb
 }
 
 let framing: Comparison[] | undefined;
-/** The decode and encode sections' rows, run once for the file. */
+/**
+ * The decode and encode sections' rows, run once for the file, each given a ratio of its own
+ * (0.9001, 0.9002, …) in place of the timed one: a check reading another row reads another number.
+ */
 async function framingRows(): Promise<Comparison[]> {
-  framing ??= [...(await decodeBench(TINY, quiet)), ...(await encodeBench(TINY, quiet))];
+  framing ??= [...(await decodeBench(TINY, quiet)), ...(await encodeBench(TINY, quiet))].map((row, i) => ({ ...row, ratio: summarize([0.9 + (i + 1) / 10_000]) }));
   return framing;
 }
 
+/** The ratio of the one framing row whose case holds every part, for a contender. */
+async function framingRatio(section: 'decode' | 'encode', parts: string[], contender: string): Promise<number> {
+  const rows = (await framingRows()).filter((r) => r.section === section && parts.every((part) => r.case.includes(part)) && r.contender === contender && r.metric === 'throughput');
+  expect(rows, `${section} ${parts.join(', ')} ${contender}`).toHaveLength(1);
+  return rows[0]!.ratio.median;
+}
+
 async function evaluate(transport = transportSamples(), memory = memorySamples({ projTcp: 4, rawNet: 3.5, projWs: 8.5, bareWs: 8 }), reconnect = reconnectResult(1.7, 500, 700)): Promise<TargetResult[]> {
-  return evaluateTargets([...(await framingRows()), ...transportComparisons(transport, 5000), ...memoryComparisons(memory, MEMORY, quiet)], reconnect);
+  return evaluateTargets([...(await framingRows()), ...transportComparisons(transport, 5000), ...memoryComparisons(memory, MEMORY.memory, quiet)], reconnect);
 }
 
 function target(targets: readonly TargetResult[], work: string): TargetResult {
@@ -112,7 +122,11 @@ describe('evaluateTargets', () => {
 
   it('reads each check from its own row, contender and metric', async () => {
     const targets = await evaluate();
-    const medians = (work: string): number[] => target(targets, work).checks.map((c) => c.median);
+    const medians = (work: string): number[] => target(targets, work).checks.map((c) => c.value);
+    const decoder = '@proj NdjsonDecoder';
+    expect(medians('decode, small msgs')).toEqual([await framingRatio('decode', ['small msgs', '64 KiB chunks'], decoder), await framingRatio('decode', ['small msgs', '1 KiB chunks'], decoder)]);
+    expect(medians('decode, 1 KiB msgs')).toEqual([await framingRatio('decode', ['~1 KiB msgs', '64 KiB chunks'], decoder), await framingRatio('decode', ['~1 KiB msgs', '1 KiB chunks'], decoder)]);
+    expect(medians('encode')).toEqual([await framingRatio('encode', ['small msgs'], '@proj encodeLine'), await framingRatio('encode', ['~1 KiB msgs'], '@proj encodeLine')]);
     expect(medians('tcp pipelined, per-message send')).toEqual([0.95]);
     expect(medians('tcp RTT p50 and p99')).toEqual([1.08, 1.09]);
     expect(medians('unix pipelined and RTT')).toEqual([0.92, 1.04, 1.08]);
@@ -171,6 +185,10 @@ describe('evaluateTargets', () => {
     expect(slow.checks.map((c) => c.met)).toEqual([false, false]);
     expect(slow.measured).toMatch(/^added p90 2\.004 ms \(missed: > 2\.00 ms\) \(attempt → connected/);
     expect(slow.measured).toMatch(/listen → connected p90 701 ms vs 700 ms \(missed: > reconnect-core’s 700 ms\)$/);
+    // Two p90s that round to the same ms are told apart.
+    const close = target(await evaluate(undefined, undefined, reconnectResult(1, 700.4, 700.2)), 'reconnect');
+    expect(close.measured).toMatch(/listen → connected p90 700\.4 ms vs 700\.2 ms \(missed: > reconnect-core’s 700\.2 ms\)$/);
+    expect(close.checks[1]).toEqual({ label: 'listen → connected p90', value: 700.4, bound: '≤ reconnect-core’s 700.2 ms', met: false, missed: '> reconnect-core’s 700.2 ms' });
   });
 
   it('reports a target whose rows did not run as not measured, not as missed', () => {
@@ -186,7 +204,13 @@ describe('boundedText', () => {
     expect(boundedText(1.1, 1.1)).toBe('1.10');
     expect(boundedText(1.101, 1.1)).toBe('1.101');
     expect(boundedText(0.8496, 0.85)).toBe('0.8496');
-    expect(boundedText(0.84999, 0.85)).toBe('0.8500'); // four decimals at most
+    expect(boundedText(0.849999, 0.85)).toBe('0.849999'); // at most six decimals …
+    expect(boundedText(0.8499999, 0.85)).toBe('0.850000'); // … where it reads as the bound still
     expect(boundedText(1.101, undefined)).toBe('1.10');
+  });
+
+  it('starts from the decimals asked for', () => {
+    expect(boundedText(700.4, 701, 0)).toBe('700');
+    expect(boundedText(700.4, 700.2, 0)).toBe('700.4');
   });
 });

@@ -14,8 +14,8 @@ export interface TargetResult {
   target: string;
   /**
    * What was measured, each check labelled, e.g. `64 KiB 0.91× [0.89–0.93]; 1 KiB 0.84× [0.83–0.85]
-   * (missed: < 0.85×)` (median [q1–q3]). A check that missed says so; a median that rounds to its
-   * bound is given to as many decimals as tell them apart (`p99 1.101×`).
+   * (missed: < 0.85×)` (median [q1–q3]). A check that missed says so; a value that would round to
+   * its bound is given to as many more decimals as tell them apart, up to six (`p99 1.101×`).
    */
   measured: string;
   met: boolean | undefined;
@@ -23,14 +23,16 @@ export interface TargetResult {
   checks: CheckResult[];
 }
 
-/** One check of a target: a median against its bound. */
+/** One check of a target: a value against its bound. */
 export interface CheckResult {
   label: string;
-  /** The median the check judged (a ratio, or ms for reconnect). */
-  median: number;
-  /** `≥ 0.85×`, `≤ 1.10×`, `≤ 2 ms`. */
+  /** The value the check judged, unrounded: a median ratio, or a p90 in ms for reconnect. */
+  value: number;
+  /** `≥ 0.85×`, `≤ 1.10×`, `≤ 2.00 ms`, `≤ reconnect-core’s 710 ms`. */
   bound: string;
   met: boolean;
+  /** The bound it failed, inverted (`< 0.85×`, `> 1.10×`); undefined when met. */
+  missed: string | undefined;
 }
 
 interface Check {
@@ -49,29 +51,31 @@ function find(results: readonly Comparison[], check: Check): Comparison | undefi
 }
 
 /**
- * `value` to two decimals, or to as many more (up to four) as it takes not to read as `bound`:
+ * `value` to `digits` decimals, or to as many more (up to six) as it takes not to read as `bound`:
  * 1.101 against a bound of 1.10 is `1.101`, not a `1.10` marked missed.
  */
-export function boundedText(value: number, bound: number | undefined): string {
-  let digits = 2;
-  while (bound !== undefined && digits < 4 && value !== bound && value.toFixed(digits) === bound.toFixed(digits)) digits++;
-  return value.toFixed(digits);
+export function boundedText(value: number, bound: number | undefined, digits = 2): string {
+  let shown = digits;
+  while (bound !== undefined && shown < 6 && value !== bound && value.toFixed(shown) === bound.toFixed(shown)) shown++;
+  return value.toFixed(shown);
 }
 
 function ratioText(c: Comparison, bound?: number): string {
   return `${boundedText(c.ratio.median, bound)}× [${c.ratio.q1.toFixed(2)}–${c.ratio.q3.toFixed(2)}]`;
 }
 
-/** Judges one median against a lower (`min`) or upper (`max`) bound. */
-function checkResult(label: string, median: number, min: number | undefined, max: number | undefined, unit: string): CheckResult {
-  const met = (min === undefined || median >= min) && (max === undefined || median <= max);
+/** Judges one value against a lower (`min`) and/or upper (`max`) bound. */
+function checkResult(label: string, value: number, min: number | undefined, max: number | undefined, unit: string): CheckResult {
+  const low = min !== undefined && value < min;
+  const high = max !== undefined && value > max;
   const bound = [min === undefined ? '' : `≥ ${min.toFixed(2)}${unit}`, max === undefined ? '' : `≤ ${max.toFixed(2)}${unit}`].filter((b) => b !== '').join(', ');
-  return { label, median, bound, met };
+  const missed = low ? `< ${min.toFixed(2)}${unit}` : high ? `> ${max.toFixed(2)}${unit}` : undefined;
+  return { label, value, bound, met: !low && !high, missed };
 }
 
-/** `(missed: < 0.85×)`: why a check failed, from the bound it did not meet. */
+/** ` (missed: < 0.85×)` after a check that failed, naming the bound it did not meet. */
 function missedText(check: CheckResult): string {
-  return check.met ? '' : ` (missed: ${check.bound.replace('≥', '<').replace('≤', '>')})`;
+  return check.missed === undefined ? '' : ` (missed: ${check.missed})`;
 }
 
 /** All checks must hold; `measured` lists each, labelled, with the ones that missed marked. */
@@ -160,11 +164,14 @@ function reconnectTarget(reconnect: ReconnectResult | undefined): TargetResult {
   const core = reconnect?.probes.find((p) => p.name === RECONNECT_CORE_PROBE);
   if (reconnect === undefined || proj === undefined || core === undefined) return { ...base, measured: 'not measured', met: undefined, checks: [] };
   const added = checkResult('added p90', proj.addedOverSchedule.p90, undefined, 2, ' ms');
-  const corePeriod = core.listenToConnected.p90;
-  const p90 = { ...checkResult('listen → connected p90', proj.listenToConnected.p90, undefined, corePeriod, ' ms'), bound: `≤ reconnect-core’s ${corePeriod.toFixed(0)} ms` };
+  const coreP90 = core.listenToConnected.p90;
+  // Whole ms, or as many decimals as tell the two apart: never `700 ms vs 700 ms (missed …)`.
+  const coreText = boundedText(coreP90, proj.listenToConnected.p90, 0);
+  const listen = checkResult('listen → connected p90', proj.listenToConnected.p90, undefined, coreP90, ' ms');
+  const p90: CheckResult = { ...listen, bound: `≤ reconnect-core’s ${coreText} ms`, missed: listen.met ? undefined : `> reconnect-core’s ${coreText} ms` };
   return {
     ...base,
-    measured: `added p90 ${boundedText(added.median, 2)} ms${missedText(added)} (attempt → connected p50 ${proj.attemptToConnected.median.toFixed(2)} ms; floor (bare timer + net.connect) p90 ${reconnect.timedDial.p90.toFixed(2)} ms; reconnect-core added p90 ${core.addedOverSchedule.p90.toFixed(2)} ms); listen → connected p90 ${p90.median.toFixed(0)} ms vs ${corePeriod.toFixed(0)} ms${missedText(p90)}`,
+    measured: `added p90 ${boundedText(added.value, 2)} ms${missedText(added)} (attempt → connected p50 ${proj.attemptToConnected.median.toFixed(2)} ms; floor (bare timer + net.connect) p90 ${reconnect.timedDial.p90.toFixed(2)} ms; reconnect-core added p90 ${core.addedOverSchedule.p90.toFixed(2)} ms); listen → connected p90 ${boundedText(p90.value, coreP90, 0)} ms vs ${coreText} ms${missedText(p90)}`,
     met: added.met && p90.met,
     checks: [added, p90],
   };
