@@ -18,6 +18,11 @@ export interface ChildOptions {
   openFiles?: number;
   /** ms to wait for the child's `ready` message. @default 20000 */
   startTimeoutMs?: number;
+  /**
+   * Runs the child, and every thread it starts, on this CPU only (`taskset -c`), where
+   * {@link canPinCpus} says so; ignored elsewhere. @default undefined (wherever the kernel puts it)
+   */
+  cpu?: number;
 }
 
 interface Reply {
@@ -39,6 +44,13 @@ function profileFlags(): string[] {
 function fileLimit(hard: boolean): number {
   const out = spawnSync('sh', ['-c', hard ? 'ulimit -Hn' : 'ulimit -n'], { encoding: 'utf8' }).stdout.trim();
   return out === 'unlimited' ? Infinity : Number(out);
+}
+
+let pinnable: boolean | undefined;
+/** Whether children can be pinned to a CPU: Linux's `taskset` is present (util-linux). */
+export function canPinCpus(): boolean {
+  pinnable ??= process.platform === 'linux' && spawnSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).status === 0;
+  return pinnable;
 }
 
 /** The limit a child needing `openFiles` descriptors should run with, or undefined when the current one suffices. */
@@ -96,11 +108,16 @@ export class BenchChild {
     const file = fileURLToPath(entry);
     const args = options.args ?? [];
     const limit = options.openFiles === undefined ? undefined : raisedFileLimit(options.openFiles);
+    // `taskset` and `exec` keep the PID and the IPC descriptor: each only sets something up first.
+    const pin = options.cpu !== undefined && canPinCpus() ? ['taskset', '-c', String(options.cpu)] : [];
+    const command = [...pin, process.execPath, ...execArgv, file, ...args];
+    const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
     const child =
-      limit === undefined
-        ? fork(file, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-        : // `exec` keeps the PID and the IPC descriptor: the shell only raises the soft limit first.
-          spawn('sh', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, ...execArgv, file, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      limit !== undefined
+        ? spawn('sh', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, ...command], { stdio })
+        : pin.length > 0
+          ? spawn(command[0]!, command.slice(1), { stdio })
+          : fork(file, args, { execArgv, stdio });
     const handle = new BenchChild(name, child);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name} did not start within ${options.startTimeoutMs ?? 20_000} ms`)), options.startTimeoutMs ?? 20_000);

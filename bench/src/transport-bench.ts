@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchConfig } from './bench-config.js';
-import { BenchChild } from './child-process.js';
+import { BenchChild, canPinCpus } from './child-process.js';
 import { compare, type Comparison } from './comparison.js';
 import type { Endpoint } from './contenders/contender.js';
 import { CONTENDER_IDS, CONTENDER_NAMES, CONTEXT_CONTENDERS, usesUnixSocket, type ContenderId } from './contenders/index.js';
@@ -50,11 +50,22 @@ const ROWS: { case: string; reference: ContenderId; contenders: ContenderId[] }[
   { case: 'WebSocket', reference: 'bare-ws', contenders: ['proj-ws', 'socket-io', 'raw-ws'] },
 ];
 
+/**
+ * Where the two processes of a pair run: the server on CPU 0 and the client on CPU 1, for every
+ * contender, where the machine has two CPUs and `taskset`. Left to the kernel, a pair shared one
+ * CPU in some rounds and not in others, and a round trip costs a cross-CPU wake-up only in the
+ * second case: that moved a row's ratio by ±15 % from run to run (see `methodology.ts`).
+ */
+export function pairCpus(): { server: number; client: number } | undefined {
+  return os.availableParallelism() >= 2 && canPinCpus() ? { server: 0, client: 1 } : undefined;
+}
+
 async function startPair(id: ContenderId): Promise<Pair> {
   const socketPath = usesUnixSocket(id) ? path.join(os.tmpdir(), `proj-bench-${process.pid}-${id}.sock`) : undefined;
-  const server = await BenchChild.start(`${id} server`, new URL('./transport-server.ts', import.meta.url), { args: socketPath === undefined ? [id] : [id, socketPath] });
+  const cpus = pairCpus();
+  const server = await BenchChild.start(`${id} server`, new URL('./transport-server.ts', import.meta.url), { args: socketPath === undefined ? [id] : [id, socketPath], cpu: cpus?.server });
   try {
-    const client = await BenchChild.start(`${id} client`, new URL('./transport-client.ts', import.meta.url), { args: [id] });
+    const client = await BenchChild.start(`${id} client`, new URL('./transport-client.ts', import.meta.url), { args: [id], cpu: cpus?.client });
     const endpoint = await server.request<Endpoint>({ op: 'endpoint' });
     await client.request({ op: 'connect', endpoint }, 20_000);
     return { id, server, client, socketPath };
@@ -112,7 +123,9 @@ async function measure(pair: Pair, c: BenchConfig['transport']): Promise<RoundSa
 export async function transportBench(config: BenchConfig, log: (line: string) => void, only: readonly ContenderId[] = CONTENDER_IDS): Promise<Comparison[]> {
   const c = config.transport;
   const ids = CONTENDER_IDS.filter((x) => only.includes(x) && (c.context || !CONTEXT_CONTENDERS.includes(x)));
-  log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair and each after a warm-up of its kind`);
+  const cpus = pairCpus();
+  const placement = cpus === undefined ? 'placed by the kernel (no taskset or one CPU)' : `server on CPU ${cpus.server}, client on CPU ${cpus.client}`;
+  log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair (${placement}) and each after a warm-up of its kind`);
   const samples = await interleave(
     ids.map((id) => ({
       id,
