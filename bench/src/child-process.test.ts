@@ -1,36 +1,69 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { BenchChild, canPinCpus } from './child-process.js';
+import { allowedCpus, BenchChild, canPinTo, parseCpuList } from './child-process.js';
 
 /** The CPUs each thread of a process may run on, from /proc. */
 function threadCpus(pid: number): string[] {
   return fs.readdirSync(`/proc/${pid}/task`).map((tid) => /Cpus_allowed_list:\s+(\S+)/.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))![1]!);
 }
 
-const pinnable = canPinCpus() && os.availableParallelism() >= 2;
+const echo = new URL('./transport-server.ts', import.meta.url);
+const isLinux = process.platform === 'linux';
+const second = allowedCpus()[1];
+
+describe('parseCpuList', () => {
+  it('expands the ranges of a kernel CPU list', () => {
+    expect(parseCpuList('0-1')).toEqual([0, 1]);
+    expect(parseCpuList('5')).toEqual([5]);
+    expect(parseCpuList('0,2-4,8,10-11')).toEqual([0, 2, 3, 4, 8, 10, 11]);
+  });
+});
+
+describe('allowedCpus', () => {
+  it.runIf(isLinux)('lists the CPUs this process may run on, as many as it may use', () => {
+    const cpus = allowedCpus();
+    expect(cpus.length).toBe(os.availableParallelism());
+    expect(new Set(cpus).size).toBe(cpus.length);
+  });
+});
 
 describe('BenchChild', () => {
-  it.runIf(pinnable)('runs a child pinned to one CPU, every thread of it, and still talks to it', async () => {
-    const child = await BenchChild.start('pinned echo server', new URL('./transport-server.ts', import.meta.url), { args: ['raw-net'], cpu: 1 });
+  it.runIf(second !== undefined && canPinTo(second))('runs a child pinned to one CPU, every thread of it, and still talks to it', async () => {
+    const child = await BenchChild.start('pinned echo server', echo, { args: ['raw-net'], cpu: second! });
     try {
       const cpus = threadCpus(child.pid!);
-      expect(cpus.length).toBeGreaterThan(1); // V8's and libuv's threads too
-      expect(new Set(cpus)).toEqual(new Set(['1']));
+      expect(cpus.length).toBeGreaterThan(1); // V8's threads, and what else node started
+      expect(new Set(cpus)).toEqual(new Set([String(second)]));
       expect(await child.request<{ port: number }>({ op: 'endpoint' })).toEqual({ port: expect.any(Number) });
     } finally {
       await child.stop();
     }
   });
 
-  it.runIf(process.platform === 'linux')('leaves a child without a cpu where the kernel puts it', async () => {
-    const child = await BenchChild.start('echo server', new URL('./transport-server.ts', import.meta.url), { args: ['raw-net'] });
+  it.runIf(isLinux)('starts a child on this process’s CPUs when given no cpu', async () => {
+    const child = await BenchChild.start('echo server', echo, { args: ['raw-net'] });
     try {
-      // Those of this process, which it inherits.
       const own = /Cpus_allowed_list:\s+(\S+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]!;
       expect(new Set(threadCpus(child.pid!))).toEqual(new Set([own]));
     } finally {
       await child.stop();
     }
+  });
+
+  it.runIf(isLinux)('starts a child unpinned, where it would run anyway, for a CPU it cannot be pinned to', async () => {
+    // No machine this runs on has CPU 4095; taskset refuses it, and the child starts as without a cpu.
+    expect(canPinTo(4095)).toBe(false);
+    const child = await BenchChild.start('echo server', echo, { args: ['raw-net'], cpu: 4095 });
+    try {
+      expect(await child.request<{ port: number }>({ op: 'endpoint' })).toEqual({ port: expect.any(Number) });
+    } finally {
+      await child.stop();
+    }
+  });
+
+  it('refuses a cpu that is not an integer ≥ 0', async () => {
+    await expect(BenchChild.start('echo server', echo, { cpu: -1 })).rejects.toThrow(/cpu must be an integer ≥ 0, got -1/);
+    await expect(BenchChild.start('echo server', echo, { cpu: 0.5 })).rejects.toThrow(RangeError);
   });
 });

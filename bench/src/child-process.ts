@@ -4,6 +4,7 @@
  * never by name. A child exits by itself when the parent goes away (see `child-ipc.ts`).
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Options of {@link BenchChild.start}. */
@@ -20,7 +21,8 @@ export interface ChildOptions {
   startTimeoutMs?: number;
   /**
    * Runs the child, and every thread it starts, on this CPU only (`taskset -c`), where
-   * {@link canPinCpus} says so; ignored elsewhere. @default undefined (wherever the kernel puts it)
+   * {@link canPinTo} says it can; ignored elsewhere. An integer ≥ 0.
+   * @default undefined (wherever the kernel puts it, within this process's CPUs)
    */
   cpu?: number;
 }
@@ -46,11 +48,41 @@ function fileLimit(hard: boolean): number {
   return out === 'unlimited' ? Infinity : Number(out);
 }
 
-let pinnable: boolean | undefined;
-/** Whether children can be pinned to a CPU: Linux's `taskset` is present (util-linux). */
-export function canPinCpus(): boolean {
-  pinnable ??= process.platform === 'linux' && spawnSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).status === 0;
-  return pinnable;
+/**
+ * The CPUs this process may run on (its affinity: a `taskset` around the run, a container's
+ * cpuset), ascending, from `/proc/self/status`; empty where that cannot be read (not Linux).
+ */
+export function allowedCpus(): number[] {
+  let status: string;
+  try {
+    status = fs.readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return [];
+  }
+  const list = /Cpus_allowed_list:\s+(\S+)/.exec(status)?.[1];
+  return list === undefined ? [] : parseCpuList(list);
+}
+
+/** A kernel CPU list (`0-3,8,10-11`) as the CPUs it names. */
+export function parseCpuList(list: string): number[] {
+  return list.split(',').flatMap((range) => {
+    const [first, last = first] = range.split('-').map(Number) as [number, number?];
+    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  });
+}
+
+const pinnable = new Map<number, boolean>();
+/**
+ * Whether a child can be pinned to `cpu`: `taskset` (util-linux) is there and the kernel lets a
+ * process of ours set that affinity, tried once per CPU with `taskset -c <cpu> true`.
+ */
+export function canPinTo(cpu: number): boolean {
+  let can = pinnable.get(cpu);
+  if (can === undefined) {
+    can = process.platform === 'linux' && spawnSync('taskset', ['-c', String(cpu), 'true'], { stdio: 'ignore' }).status === 0;
+    pinnable.set(cpu, can);
+  }
+  return can;
 }
 
 /** The limit a child needing `openFiles` descriptors should run with, or undefined when the current one suffices. */
@@ -108,8 +140,10 @@ export class BenchChild {
     const file = fileURLToPath(entry);
     const args = options.args ?? [];
     const limit = options.openFiles === undefined ? undefined : raisedFileLimit(options.openFiles);
+    const cpu = options.cpu;
+    if (cpu !== undefined && !(Number.isInteger(cpu) && cpu >= 0)) throw new RangeError(`${name}: cpu must be an integer ≥ 0, got ${cpu}`);
     // `taskset` and `exec` keep the PID and the IPC descriptor: each only sets something up first.
-    const pin = options.cpu !== undefined && canPinCpus() ? ['taskset', '-c', String(options.cpu)] : [];
+    const pin = cpu !== undefined && canPinTo(cpu) ? ['taskset', '-c', String(cpu)] : [];
     const command = [...pin, process.execPath, ...execArgv, file, ...args];
     const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
     const child =

@@ -18,7 +18,7 @@ import { memoryBench } from './memory-bench.js';
 import { reconnectBenchInChild, type ReconnectResult } from './reconnect-bench.js';
 import { PUBLISHED_RESULTS, quickCaveat, renderMarkdown, writeReport, type BenchReport } from './report.js';
 import { evaluateTargets } from './targets.js';
-import { transportBench } from './transport-bench.js';
+import { placementText, transportBench } from './transport-bench.js';
 
 const started = Date.now();
 function log(line: string): void {
@@ -49,7 +49,8 @@ for (const section of only) {
 }
 
 const targets = evaluateTargets(comparisons, reconnect);
-const report: BenchReport = { mode: config.mode, machine, config, durationSeconds: (Date.now() - started) / 1000, targets, comparisons, reconnect, failures };
+const transportPlacement = only.includes('transport') ? placementText() : undefined;
+const report: BenchReport = { mode: config.mode, machine, config, durationSeconds: (Date.now() - started) / 1000, targets, comparisons, reconnect, transportPlacement, failures };
 const file = writeReport(report);
 log('targets:');
 for (const t of targets) log(`  ${t.met === undefined ? 'not measured' : t.met ? 'met   ' : 'MISSED'}  ${t.work}: ${t.measured} (target ${t.target})`);

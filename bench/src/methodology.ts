@@ -56,6 +56,14 @@ export const METHODOLOGY = `## How these numbers are made
 - **Transport.** One echo-server process and one client process per contender, on 127.0.0.1 or a
   unix socket under the temp directory, started afresh for every round and warmed up first (a
   process's JIT outcome lasts its life: one pair per run made whole runs differ). Every server
+  runs on one CPU and every client on another, all their threads pinned (\`taskset -c\`; the
+  *Transport processes* line above says which, or that the kernel placed them). Left to the
+  kernel, the same code measured the ws row's p50 at 1.07× bare ws [0.94–1.09] in one full run and
+  0.89× [0.76–1.05] in the next (its floor 1.01× and 0.84×), most likely because a pair shared a
+  CPU in some rounds and not in others; pinned, a transport-only run gave 1.07× [1.06–1.08] (floor
+  1.02× [1.01–1.03]). So every round trip here pays a wake-up across CPUs, V8's background threads
+  (GC, compilation) share their process's one CPU, and absolute µs are not comparable with
+  unpinned runs. Every server
   decodes each message and encodes a reply; every client sends through its library's per-message
   API. The WebSocket row's *floor* is bare \`ws\` carrying NDJSON with nothing a library adds: lines
   split by hand, the replies to one frame sent as one frame, as are a client's first sends. It is
@@ -80,13 +88,7 @@ export const METHODOLOGY = `## How these numbers are made
   With the 5,000 right before them, the first 1,000 hold 9–37 for @proj and 10–29 for raw net (7
   rounds each). That warm-up's own p99 is a row of its own (*RTT p99, first 5,000 after the
   pipelined load*): what a process that has only carried bulk traffic pays on its first round trips.
-  Every server runs on CPU 0 and every client on CPU 1 (\`taskset -c\`, all their threads; where the
-  machine has fewer CPUs or no \`taskset\`, the kernel places them and the log says so). Left to
-  the kernel, a pair shared one CPU in some rounds and not in others, and only in the second case
-  does each round trip cost a cross-CPU wake-up: the same code measured ws p50 at 1.07× bare ws
-  [0.94–1.09] in one run and 0.89× [0.76–1.05] in the next (its floor 1.01× and 0.84×). Pinned,
-  the first run gave 1.07× [1.06–1.08] (floor 1.02× [1.01–1.03]). The CPU path of a round trip
-  alone, both ends in one process, steady to ±0.3 µs:
+  The CPU path of a round trip alone, both ends in one process, steady to ±0.3 µs:
   \`npx tsx bench/src/rtt-in-process.ts raw-net,proj-tcp\` (or \`raw-unix,proj-unix\`, \`bare-ws,raw-ws,proj-ws\`).
   *RTT CPU per round trip*: user + system time of both processes over the measured round trips,
   divided by them; the wake-up syscalls count, the time spent waiting to run does not. It tells an

@@ -23,7 +23,7 @@ const encodeRows = [
 ];
 
 function report(overrides: Partial<BenchReport> = {}): BenchReport {
-  return { mode: 'full', machine, config: FULL, durationSeconds: 585.4, targets: evaluateTargets(encodeRows, undefined), comparisons: encodeRows, reconnect: undefined, failures: [], ...overrides };
+  return { mode: 'full', machine, config: FULL, durationSeconds: 585.4, targets: evaluateTargets(encodeRows, undefined), comparisons: encodeRows, reconnect: undefined, transportPlacement: undefined, failures: [], ...overrides };
 }
 
 /** The rows of the targets table, by their first cell. */
@@ -46,6 +46,9 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('- **Command**: `npx nx run bench:bench -- --full --publish` (585 s)');
     expect(markdown).toContain('- **Machine**: 2 CPUs (`nproc`), Test CPU, 23.5 GiB RAM, Linux x64, `ulimit -n` 20000');
     expect(markdown).toContain('- **Node**: v20.20.2');
+    // Said only when the transport section ran, as it was.
+    expect(markdown).not.toContain('- **Transport processes**');
+    expect(renderMarkdown(report({ transportPlacement: 'every server on CPU 2 and every client on CPU 3' }))).toContain('- **Transport processes**: every server on CPU 2 and every client on CPU 3\n');
   });
 
   it('has one targets row per target, with its verdict: met, missed or not measured', () => {

@@ -22,6 +22,8 @@ export interface BenchReport {
   targets: TargetResult[];
   comparisons: Comparison[];
   reconnect: ReconnectResult | undefined;
+  /** Where the transport section ran its server and client processes (`placementText()`); undefined when it did not run. */
+  transportPlacement: string | undefined;
   /** Sections that failed, with their error. */
   failures: { section: Section; error: string }[];
 }
@@ -105,6 +107,7 @@ export function renderMarkdown(report: BenchReport): string {
     `- **Command**: \`${m.command}\` (${report.durationSeconds.toFixed(0)} s)`,
     `- **Machine**: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.totalMemoryGiB} GiB RAM, ${m.platform}, \`ulimit -n\` ${m.openFilesLimit}`,
     `- **Node**: ${m.node}`,
+    ...(report.transportPlacement === undefined ? [] : [`- **Transport processes**: ${report.transportPlacement}`]),
     '',
     'Every ratio is contender ÷ reference measured in the same round (rounds interleaved, the order changing every round: every second round reverses the one before);',
     'the table gives the median and the inter-quartile range over rounds. ↑: higher is better, ↓: lower is better.',

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchConfig } from './bench-config.js';
-import { BenchChild, canPinCpus } from './child-process.js';
+import { allowedCpus, BenchChild, canPinTo } from './child-process.js';
 import { compare, type Comparison } from './comparison.js';
 import type { Endpoint } from './contenders/contender.js';
 import { CONTENDER_IDS, CONTENDER_NAMES, CONTEXT_CONTENDERS, usesUnixSocket, type ContenderId } from './contenders/index.js';
@@ -51,13 +51,28 @@ const ROWS: { case: string; reference: ContenderId; contenders: ContenderId[] }[
 ];
 
 /**
- * Where the two processes of a pair run: the server on CPU 0 and the client on CPU 1, for every
- * contender, where the machine has two CPUs and `taskset`. Left to the kernel, a pair shared one
- * CPU in some rounds and not in others, and a round trip costs a cross-CPU wake-up only in the
- * second case: that moved a row's ratio by ±15 % from run to run (see `methodology.ts`).
+ * Where the two processes of every pair run: the server on the first CPU this process may use and
+ * the client on the second, the same for every contender; undefined (the kernel places them)
+ * with fewer than two such CPUs or where they cannot be pinned. Left to the kernel, the RTT rows
+ * moved from run to run far more than within a run (see `methodology.ts`).
  */
 export function pairCpus(): { server: number; client: number } | undefined {
-  return os.availableParallelism() >= 2 && canPinCpus() ? { server: 0, client: 1 } : undefined;
+  const [server, client] = allowedCpus();
+  return server !== undefined && client !== undefined && canPinTo(server) && canPinTo(client) ? { server, client } : undefined;
+}
+
+/** {@link pairCpus} in words, for the log and the report, with the CPUs' hardware-thread siblings. */
+export function placementText(): string {
+  const cpus = pairCpus();
+  if (cpus === undefined) return 'each pair placed by the kernel (fewer than two CPUs to pin to, or no taskset)';
+  const siblings = (cpu: number): string => {
+    try {
+      return fs.readFileSync(`/sys/devices/system/cpu/cpu${cpu}/topology/thread_siblings_list`, 'utf8').trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  return `every server on CPU ${cpus.server} and every client on CPU ${cpus.client} (taskset; hardware-thread siblings of ${cpus.server}: ${siblings(cpus.server)}, of ${cpus.client}: ${siblings(cpus.client)})`;
 }
 
 async function startPair(id: ContenderId): Promise<Pair> {
@@ -123,9 +138,7 @@ async function measure(pair: Pair, c: BenchConfig['transport']): Promise<RoundSa
 export async function transportBench(config: BenchConfig, log: (line: string) => void, only: readonly ContenderId[] = CONTENDER_IDS): Promise<Comparison[]> {
   const c = config.transport;
   const ids = CONTENDER_IDS.filter((x) => only.includes(x) && (c.context || !CONTEXT_CONTENDERS.includes(x)));
-  const cpus = pairCpus();
-  const placement = cpus === undefined ? 'placed by the kernel (no taskset or one CPU)' : `server on CPU ${cpus.server}, client on CPU ${cpus.client}`;
-  log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair (${placement}) and each after a warm-up of its kind`);
+  log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair (${placementText()}) and each after a warm-up of its kind`);
   const samples = await interleave(
     ids.map((id) => ({
       id,
