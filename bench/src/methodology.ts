@@ -57,13 +57,16 @@ export const METHODOLOGY = `## How these numbers are made
   unix socket under the temp directory, started afresh for every round and warmed up first (a
   process's JIT outcome lasts its life: one pair per run made whole runs differ). Every server
   runs on one CPU and every client on another, all their threads pinned (\`taskset -c\`; the
-  *Transport processes* line above says which, or that the kernel placed them). Left to the
-  kernel, the same code measured the ws row's p50 at 1.07× bare ws [0.94–1.09] in one full run and
-  0.89× [0.76–1.05] in the next (its floor 1.01× and 0.84×), most likely because a pair shared a
-  CPU in some rounds and not in others; pinned, a transport-only run gave 1.07× [1.06–1.08] (floor
-  1.02× [1.01–1.03]). So every round trip here pays a wake-up across CPUs, V8's background threads
-  (GC, compilation) share their process's one CPU, and absolute µs are not comparable with
-  unpinned runs. Every server
+  *Transport processes* line above says which, or that the kernel placed them): every round trip
+  pays a wake-up across CPUs, V8's background threads (GC, compilation) share their process's one
+  CPU, and absolute µs are not comparable with unpinned runs. That removes one source of noise,
+  where a pair shared a CPU in some rounds and not in others, but not the largest: a pair's RTT
+  still moves by tens of percent from round to round (bare ws's p50 ranged 37–74 µs over the 7
+  rounds of one pinned full run). The ws row's p50 ratio read 1.07× [0.94–1.09] and 0.89×
+  [0.76–1.05] in two unpinned full runs of the same code, then 1.07× [1.06–1.08] in a pinned
+  transport-only run and 1.08× [1.03–1.32] and 0.79× [0.73–0.86] in two pinned full runs. With 7
+  rounds, one run's RTT ratios are good to about ±10 %; *RTT CPU per round trip* and
+  \`rtt-in-process.ts\` (below) tell the code's cost from this. Every server
   decodes each message and encodes a reply; every client sends through its library's per-message
   API. The WebSocket row's *floor* is bare \`ws\` carrying NDJSON with nothing a library adds: lines
   split by hand, the replies to one frame sent as one frame, as are a client's first sends. It is

@@ -53,8 +53,8 @@ const ROWS: { case: string; reference: ContenderId; contenders: ContenderId[] }[
 /**
  * Where the two processes of every pair run: the server on the first CPU this process may use and
  * the client on the second, the same for every contender; undefined (the kernel places them)
- * with fewer than two such CPUs or where they cannot be pinned. Left to the kernel, the RTT rows
- * moved from run to run far more than within a run (see `methodology.ts`).
+ * with fewer than two such CPUs or where they cannot be pinned. Left to the kernel, a pair shared
+ * a CPU in some rounds and not in others: one source of noise in the RTT rows (see `methodology.ts`).
  */
 export function pairCpus(): { server: number; client: number } | undefined {
   const [server, client] = allowedCpus();
