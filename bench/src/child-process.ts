@@ -49,13 +49,14 @@ function fileLimit(hard: boolean): number {
 }
 
 /**
- * The CPUs this process may run on (its affinity: a `taskset` around the run, a container's
- * cpuset), ascending, from `/proc/self/status`; empty where that cannot be read (not Linux).
+ * The CPUs a process or thread may run on (its affinity: a `taskset` around the run, a
+ * container's cpuset), ascending, from its `status` file under /proc (this process's by
+ * default); empty where that cannot be read (not Linux).
  */
-export function allowedCpus(): number[] {
+export function allowedCpus(statusFile = '/proc/self/status'): number[] {
   let status: string;
   try {
-    status = fs.readFileSync('/proc/self/status', 'utf8');
+    status = fs.readFileSync(statusFile, 'utf8');
   } catch {
     return [];
   }

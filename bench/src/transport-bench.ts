@@ -62,8 +62,7 @@ export function pairCpus(): { server: number; client: number } | undefined {
 }
 
 /** {@link pairCpus} in words, for the log and the report, with the CPUs' hardware-thread siblings. */
-export function placementText(): string {
-  const cpus = pairCpus();
+export function placementText(cpus = pairCpus()): string {
   if (cpus === undefined) return 'each pair placed by the kernel (fewer than two CPUs to pin to, or no taskset)';
   const siblings = (cpu: number): string => {
     try {
@@ -75,9 +74,8 @@ export function placementText(): string {
   return `every server on CPU ${cpus.server} and every client on CPU ${cpus.client} (taskset; hardware-thread siblings of ${cpus.server}: ${siblings(cpus.server)}, of ${cpus.client}: ${siblings(cpus.client)})`;
 }
 
-async function startPair(id: ContenderId): Promise<Pair> {
+async function startPair(id: ContenderId, cpus: ReturnType<typeof pairCpus>): Promise<Pair> {
   const socketPath = usesUnixSocket(id) ? path.join(os.tmpdir(), `proj-bench-${process.pid}-${id}.sock`) : undefined;
-  const cpus = pairCpus();
   const server = await BenchChild.start(`${id} server`, new URL('./transport-server.ts', import.meta.url), { args: socketPath === undefined ? [id] : [id, socketPath], cpu: cpus?.server });
   try {
     const client = await BenchChild.start(`${id} client`, new URL('./transport-client.ts', import.meta.url), { args: [id], cpu: cpus?.client });
@@ -138,12 +136,14 @@ async function measure(pair: Pair, c: BenchConfig['transport']): Promise<RoundSa
 export async function transportBench(config: BenchConfig, log: (line: string) => void, only: readonly ContenderId[] = CONTENDER_IDS): Promise<Comparison[]> {
   const c = config.transport;
   const ids = CONTENDER_IDS.filter((x) => only.includes(x) && (c.context || !CONTEXT_CONTENDERS.includes(x)));
-  log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair (${placementText()}) and each after a warm-up of its kind`);
+  // Decided once for the section: every pair of every round runs on the same two CPUs.
+  const cpus = pairCpus();
+  log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair (${placementText(cpus)}) and each after a warm-up of its kind`);
   const samples = await interleave(
     ids.map((id) => ({
       id,
       run: async () => {
-        const pair = await startPair(id);
+        const pair = await startPair(id, cpus);
         try {
           return await measure(pair, c);
         } finally {
