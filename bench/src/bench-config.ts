@@ -14,10 +14,13 @@ export interface BenchConfig {
   /**
    * Loopback transport. `warmupMessages` and `warmupRequests` run unmeasured right before the
    * pipelined and the round-trip loads: 5,000 round trips cover V8's compilation of the round
-   * trip's path, which ends within ~3,000 of them (see `transport-bench.ts`). `context`: also
-   * run the contenders that qualify a row without being judged (raw net writing in parts).
+   * trip's path, which ends within ~3,000 of them (see `transport-bench.ts`). Each measured load
+   * runs in `blocks` blocks (`messages / blocks` messages, `requests / blocks` round trips), the
+   * pairs' blocks interleaved, each round-trip block after `blockLeadIn` unrecorded round trips.
+   * `context`: also run the contenders that qualify a row without being judged (raw net writing
+   * in parts).
    */
-  transport: { messages: number; window: number; requests: number; rounds: number; warmupMessages: number; warmupRequests: number; jobTimeoutMs: number; context: boolean };
+  transport: { messages: number; window: number; requests: number; rounds: number; warmupMessages: number; warmupRequests: number; blocks: number; blockLeadIn: number; jobTimeoutMs: number; context: boolean };
   /**
    * Idle connections held by one server process. `variants` (see `memory-bench.ts`): `default`,
    * the issue's definition and the one the target is judged on; `pinned`, the young generation
@@ -32,7 +35,7 @@ export interface BenchConfig {
 export const QUICK: BenchConfig = {
   mode: 'quick',
   framing: { corpusBytes: 3 * 1024 * 1024, rounds: 5, warmup: 1, chunkSizes: [64 * 1024, 1024] },
-  transport: { messages: 60_000, window: 2_000, requests: 4_000, rounds: 2, warmupMessages: 20_000, warmupRequests: 5_000, jobTimeoutMs: 60_000, context: false },
+  transport: { messages: 60_000, window: 2_000, requests: 4_000, rounds: 2, warmupMessages: 20_000, warmupRequests: 5_000, blocks: 4, blockLeadIn: 50, jobTimeoutMs: 60_000, context: false },
   memory: { connections: 2_000, rounds: 1, openConcurrency: 200, variants: ['default'] },
   reconnect: { outagesMs: [100, 400, 1500], repeat: 1, settleMs: 150, reconnectTimeoutMs: 15_000 },
 };
@@ -40,7 +43,7 @@ export const QUICK: BenchConfig = {
 export const FULL: BenchConfig = {
   mode: 'full',
   framing: { corpusBytes: 8 * 1024 * 1024, rounds: 11, warmup: 2, chunkSizes: [64 * 1024, 1024] },
-  transport: { messages: 200_000, window: 2_000, requests: 20_000, rounds: 7, warmupMessages: 50_000, warmupRequests: 5_000, jobTimeoutMs: 120_000, context: true },
+  transport: { messages: 200_000, window: 2_000, requests: 20_000, rounds: 7, warmupMessages: 50_000, warmupRequests: 5_000, blocks: 10, blockLeadIn: 50, jobTimeoutMs: 120_000, context: true },
   memory: { connections: 5_000, rounds: 3, openConcurrency: 200, variants: ['default', 'pinned', 'talked'] },
   reconnect: { outagesMs: [50, 100, 250, 500, 1000, 2000], repeat: 10, settleMs: 200, reconnectTimeoutMs: 15_000 },
 };

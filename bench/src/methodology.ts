@@ -6,8 +6,9 @@ export const METHODOLOGY = `## How these numbers are made
 - **Ratios, rounds.** Every round runs each trial (contenders and references) once, in an order
   from a Williams design: each round is followed by its reverse, so which of two trials goes first
   is balanced to within one round in every section, however few its rounds; over a full cycle of
-  2n rounds for n trials (not reached by the transport and memory sections, 7 rounds of 10 trials
-  and 3 of 12) each trial also runs at every position and right after every other equally often.
+  2n rounds for n trials (not reached by the memory section, 3 rounds of 12 trials) each trial
+  also runs at every position and right after every other equally often. The transport section
+  goes further: within each round its loads run in blocks, and the blocks follow the same design.
   The ratio is taken within the round, then reduced to the median and the quartiles over rounds. Absolute values (msg/s, µs, KiB) are medians too, for context only: on
   this machine they move by ±30 % between rounds.
 - **Verdicts.** A target is met when each of its checks (a median ratio; for reconnect, p90s in
@@ -55,18 +56,24 @@ export const METHODOLOGY = `## How these numbers are made
   line it ends in is kept as a slice of that text, so the next chunk ends it with a concatenation.
 - **Transport.** One echo-server process and one client process per contender, on 127.0.0.1 or a
   unix socket under the temp directory, started afresh for every round and warmed up first (a
-  process's JIT outcome lasts its life: one pair per run made whole runs differ). Every server
+  process's JIT outcome lasts its life: one pair per run made whole runs differ). Within a round,
+  each measured load runs in blocks (full runs: 10 blocks of 20,000 pipelined messages, then 10 of
+  2,000 round trips), every pair running one block in turn, in an order from the Williams design
+  continued from block to block: the pairs alternate every ~0.1 s, so a slow phase of the machine
+  falls on all of them alike. A round's figures pool its blocks: throughput over their summed time,
+  percentiles over all its round trips. Each round-trip block starts with 50 unrecorded round
+  trips: the first ones wake processes that sat idle while the other pairs ran. Every server
   runs on one CPU and every client on another, all their threads pinned (\`taskset -c\`; the
   *Transport processes* line above says which, or that the kernel placed them): every round trip
   pays a wake-up across CPUs, V8's background threads (GC, compilation) share their process's one
-  CPU, and absolute µs are not comparable with unpinned runs. That removes one source of noise,
-  where a pair shared a CPU in some rounds and not in others, but not the largest: a pair's RTT
-  still moves by tens of percent from round to round (bare ws's p50 ranged 37–74 µs over the 7
-  rounds of one pinned full run). The ws row's p50 ratio read 1.07× [0.94–1.09] and 0.89×
-  [0.76–1.05] in two unpinned full runs of the same code, then 1.07× [1.06–1.08] in a pinned
-  transport-only run and 1.08× [1.03–1.32] and 0.79× [0.73–0.86] in two pinned full runs. With 7
-  rounds, one run's RTT ratios are good to about ±10 %; *RTT CPU per round trip* and
-  \`rtt-in-process.ts\` (below) tell the code's cost from this. Every server
+  CPU, and absolute µs are not comparable with unpinned runs. Before the blocks, each pair ran its
+  whole load in turn (~5 s), and the machine's speed drifted between a contender and its
+  reference: bare ws's p50 ranged 37–74 µs over the 7 rounds of one pinned full run, and the ws
+  row's p50 ratio read 1.08× [1.03–1.32] and 0.79× [0.73–0.86] in two pinned full runs of the
+  same code. With the blocks, absolute µs still move ±15 % from round to round, but in the first
+  full transport run with them the p50 ratios' quartiles were tcp [1.03–1.04], unix [1.04–1.05],
+  ws [1.07–1.12] and the ws floor [1.00–1.02]; p99, the 200 slowest of 20,000, still moves more. *RTT CPU per round trip* and
+  \`rtt-in-process.ts\` (below) tell the code's cost from the scheduling's. Every server
   decodes each message and encodes a reply; every client sends through its library's per-message
   API. The WebSocket row's *floor* is bare \`ws\` carrying NDJSON with nothing a library adds: lines
   split by hand, the replies to one frame sent as one frame, as are a client's first sends. It is

@@ -109,7 +109,7 @@ export function renderMarkdown(report: BenchReport): string {
     `- **Node**: ${m.node}`,
     ...(report.transportPlacement === undefined ? [] : [`- **Transport processes**: ${report.transportPlacement}`]),
     '',
-    'Every ratio is contender ÷ reference measured in the same round (rounds interleaved, the order changing every round: every second round reverses the one before);',
+    'Every ratio is contender ÷ reference measured in the same round (rounds interleaved, the order changing every round: every second round reverses the one before; transport loads also interleaved in blocks within each round);',
     'the table gives the median and the inter-quartile range over rounds. ↑: higher is better, ↓: lower is better.',
     ...(report.mode === 'quick' ? ['', quickCaveat(report.config)] : []),
     '',

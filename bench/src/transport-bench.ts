@@ -1,10 +1,13 @@
 /**
  * Transport on loopback: for each contender, an echo server process and a client process
- * (separate processes, so each side has a core of its own on a 2-core machine). Each round runs,
- * per contender in the round's order (`roundOrder`), a fresh pair of processes: a pipelined echo
- * load, then a sequential round-trip load, each after a warm-up of its own kind. Fresh processes per round,
- * because a process's JIT outcome (inlining, deopts) persists for its life: with one pair per run,
- * the same code measured 0.73–0.98× of raw net from run to run with IQRs that did not overlap.
+ * (separate processes, so each side has a core of its own on a 2-core machine). Each round starts
+ * a fresh pair of processes for every contender, then runs a pipelined echo load and a sequential
+ * round-trip load, each after a warm-up of its own kind, in blocks that alternate between the pairs
+ * every ~0.1 s (`measureRound`). Fresh processes per round, because a process's JIT outcome
+ * (inlining, deopts) persists for its life: with one pair per run, the same code measured
+ * 0.73–0.98× of raw net from run to run with IQRs that did not overlap. Blocks, because the
+ * machine's speed drifts within a round: when each pair ran its whole load in turn (~5 s), bare
+ * ws's own p50 ranged 37–74 µs over 7 rounds and one run's RTT ratios moved by ±10 %.
  * References (1.00): raw net for the tcp rows, raw unix for the unix row, bare ws for the WebSocket
  * row, which also carries its floor (`contenders/raw-ws.ts`: the same framing as @proj ws, by hand).
  * Full runs add raw net writing in parts as @proj does (`contenders/raw-stream.ts`), as a contender
@@ -18,7 +21,8 @@ import { allowedCpus, BenchChild, canPinTo } from './child-process.js';
 import { compare, type Comparison } from './comparison.js';
 import type { Endpoint } from './contenders/contender.js';
 import { CONTENDER_IDS, CONTENDER_NAMES, CONTEXT_CONTENDERS, usesUnixSocket, type ContenderId } from './contenders/index.js';
-import { interleave } from './interleave.js';
+import { roundOrder } from './interleave.js';
+import { quantileSorted } from './stats.js';
 import type { PipelinedResult, RttResult } from './transport-jobs.js';
 
 interface Pair {
@@ -96,37 +100,85 @@ async function stopPair(pair: Pair): Promise<void> {
   if (pair.socketPath !== undefined) fs.rmSync(pair.socketPath, { force: true });
 }
 
+/** What one pair's measured blocks of one round add up to: the input of {@link roundSample}. */
+export interface RoundTally {
+  /** Pipelined blocks: messages echoed, wall seconds, and CPU µs of client and server together. */
+  pipelined: { messages: number; seconds: number; cpuMicros: number }[];
+  /** Round-trip blocks: every recorded time in µs, and CPU µs of client and server together. */
+  trips: { times: readonly number[]; cpuMicros: number }[];
+  /** p99 of the unmeasured round trips right after the pipelined load. */
+  warmupP99: number;
+}
+
 /**
- * One round of a pair: each load right after a warm-up of its own kind. The round trip's code runs
- * once per message, where the pipelined load runs it once per ~1,000: after that load, V8 still
- * compiles it (TurboFan) during the first ~3,000 round trips, @proj's more than raw net's (18
- * against 4 compilations in the server, in one run traced with `--trace-opt`), and the slow round
- * trips of that transient were most of @proj's p99 excess when the round trips followed the
- * pipelined load with no warm-up of their own.
+ * One round's sample of a pair from its blocks: throughput over the blocks' summed time, CPU over
+ * their summed messages or round trips, and the percentiles of all its round trips pooled (not a
+ * median of per-block percentiles: a block's 2,000 round trips have a p99 of 20 of them).
  */
-async function measure(pair: Pair, c: BenchConfig['transport']): Promise<RoundSample> {
-  const pipelined = (messages: number): Promise<PipelinedResult> =>
-    pair.client.request<PipelinedResult>({ op: 'pipelined', messages, window: c.window, timeoutMs: c.jobTimeoutMs }, c.jobTimeoutMs + 5000);
-  const rtt = (requests: number): Promise<RttResult> => pair.client.request<RttResult>({ op: 'rtt', requests, timeoutMs: c.jobTimeoutMs }, c.jobTimeoutMs + 5000);
-  /** Runs a client job and returns it with the CPU µs (user + system) the server process spent meanwhile. */
-  const withServerCpu = async <T>(job: () => Promise<T>): Promise<[T, number]> => {
-    const before = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
-    const result = await job();
-    const after = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
-    return [result, after.user - before.user + after.system - before.system];
-  };
-  await pipelined(c.warmupMessages);
-  const [piped, serverMicros] = await withServerCpu(() => pipelined(c.messages));
-  const warmup = await rtt(c.warmupRequests);
-  const [trips, serverTripMicros] = await withServerCpu(() => rtt(c.requests));
+export function roundSample(tally: RoundTally): RoundSample {
+  const sum = <T>(items: readonly T[], value: (item: T) => number): number => items.reduce((s, item) => s + value(item), 0);
+  const messages = sum(tally.pipelined, (b) => b.messages);
+  const times = tally.trips.flatMap((b) => b.times).sort((a, b) => a - b);
+  if (messages === 0 || times.length === 0) throw new Error('a round needs at least one pipelined block and one round trip');
   return {
-    perSecond: piped.perSecond,
-    cpuPerMessage: (piped.cpuMicros + serverMicros) / c.messages,
-    p50: trips.p50,
-    p99: trips.p99,
-    warmupP99: warmup.p99,
-    cpuPerTrip: (trips.cpuMicros + serverTripMicros) / c.requests,
+    perSecond: messages / sum(tally.pipelined, (b) => b.seconds),
+    cpuPerMessage: sum(tally.pipelined, (b) => b.cpuMicros) / messages,
+    p50: quantileSorted(times, 0.5),
+    p99: quantileSorted(times, 0.99),
+    warmupP99: tally.warmupP99,
+    cpuPerTrip: sum(tally.trips, (b) => b.cpuMicros) / times.length,
   };
+}
+
+/**
+ * Runs `job` once per pair in each of `blocks` blocks, each block in the next order of a Williams
+ * design (`roundOrder`, numbered on from `first`), so the pairs' loads alternate every ~0.1 s and
+ * a slow phase of the machine falls on all of them alike.
+ */
+async function inBlocks(pairs: readonly Pair[], blocks: number, first: number, job: (pair: Pair) => Promise<void>): Promise<void> {
+  for (let b = 0; b < blocks; b++) for (const pair of roundOrder(pairs, first + b)) await job(pair);
+}
+
+/** Runs a client job and returns it with the CPU µs (user + system) the server process spent meanwhile. */
+async function withServerCpu<T>(pair: Pair, job: () => Promise<T>): Promise<[T, number]> {
+  const before = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
+  const result = await job();
+  const after = await pair.server.request<NodeJS.CpuUsage>({ op: 'cpu' });
+  return [result, after.user - before.user + after.system - before.system];
+}
+
+/**
+ * One round: every pair warms up and then runs its pipelined load, in blocks interleaved with the
+ * other pairs' (see {@link inBlocks}); then the same for round trips. Each load follows a warm-up
+ * of its own kind: the round trip's code runs once per message, where the pipelined load runs it
+ * once per ~1,000, so after that load V8 still compiles it (TurboFan) during the first ~3,000
+ * round trips, @proj's more than raw net's (18 against 4 compilations in the server, in one run
+ * traced with `--trace-opt`), and the slow round trips of that transient were most of @proj's
+ * p99 excess when the round trips followed the pipelined load with no warm-up of their own. Each
+ * round-trip block starts with `blockLeadIn` unrecorded round trips: the first ones after the
+ * other pairs' blocks wake a process that has been idle ~1 s, which a sequential load does once.
+ */
+async function measureRound(pairs: readonly Pair[], round: number, c: BenchConfig['transport']): Promise<Map<ContenderId, RoundSample>> {
+  const timeout = c.jobTimeoutMs + 5000;
+  const pipelined = (pair: Pair, messages: number): Promise<PipelinedResult> =>
+    pair.client.request<PipelinedResult>({ op: 'pipelined', messages, window: c.window, timeoutMs: c.jobTimeoutMs }, timeout);
+  const rtt = (pair: Pair, requests: number, more: { leadIn?: number; keepTimes?: boolean } = {}): Promise<RttResult> =>
+    pair.client.request<RttResult>({ op: 'rtt', requests, timeoutMs: c.jobTimeoutMs, ...more }, timeout);
+  const tallies = new Map<ContenderId, RoundTally>(pairs.map((p) => [p.id, { pipelined: [], trips: [], warmupP99: 0 }]));
+  const tally = (pair: Pair): RoundTally => tallies.get(pair.id)!;
+  const first = round * c.blocks; // block orders continue the design from round to round
+
+  for (const pair of pairs) await pipelined(pair, c.warmupMessages);
+  await inBlocks(pairs, c.blocks, first, async (pair) => {
+    const [piped, serverMicros] = await withServerCpu(pair, () => pipelined(pair, c.messages / c.blocks));
+    tally(pair).pipelined.push({ messages: piped.messages, seconds: piped.seconds, cpuMicros: piped.cpuMicros + serverMicros });
+  });
+  for (const pair of pairs) tally(pair).warmupP99 = (await rtt(pair, c.warmupRequests)).p99;
+  await inBlocks(pairs, c.blocks, first, async (pair) => {
+    const [trips, serverMicros] = await withServerCpu(pair, () => rtt(pair, c.requests / c.blocks, { leadIn: c.blockLeadIn, keepTimes: true }));
+    tally(pair).trips.push({ times: trips.times!, cpuMicros: trips.cpuMicros + serverMicros });
+  });
+  return new Map([...tallies].map(([id, t]) => [id, roundSample(t)]));
 }
 
 /**
@@ -135,24 +187,25 @@ async function measure(pair: Pair, c: BenchConfig['transport']): Promise<RoundSa
  */
 export async function transportBench(config: BenchConfig, log: (line: string) => void, only: readonly ContenderId[] = CONTENDER_IDS): Promise<Comparison[]> {
   const c = config.transport;
+  if (!Number.isInteger(c.messages / c.blocks) || !Number.isInteger(c.requests / c.blocks)) throw new RangeError(`transport: ${c.blocks} blocks must divide ${c.messages} messages and ${c.requests} round trips`);
   const ids = CONTENDER_IDS.filter((x) => only.includes(x) && (c.context || !CONTEXT_CONTENDERS.includes(x)));
   // Decided once for the section: every pair of every round runs on the same two CPUs.
   const cpus = pairCpus();
-  log(`transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, each on a fresh server/client pair (${placementText(cpus)}) and each after a warm-up of its kind`);
-  const samples = await interleave(
-    ids.map((id) => ({
-      id,
-      run: async () => {
-        const pair = await startPair(id, cpus);
-        try {
-          return await measure(pair, c);
-        } finally {
-          await stopPair(pair);
-        }
-      },
-    })),
-    { rounds: c.rounds, warmup: 0, onRound: (round) => log(`transport: round ${round}/${c.rounds} done`) },
+  log(
+    `transport: ${ids.length} contenders, ${c.rounds} rounds of ${c.messages} pipelined messages (window ${c.window}) and ${c.requests} round trips, ` +
+      `each in ${c.blocks} blocks interleaved across fresh server/client pairs (${placementText(cpus)}) and each after a warm-up of its kind`,
   );
+  const samples = new Map<string, RoundSample[]>(ids.map((id) => [id, []]));
+  for (let round = 0; round < c.rounds; round++) {
+    const pairs: Pair[] = [];
+    try {
+      for (const id of roundOrder(ids, round)) pairs.push(await startPair(id, cpus));
+      for (const [id, sample] of await measureRound(pairs, round, c)) samples.get(id)!.push(sample);
+    } finally {
+      for (const pair of pairs) await stopPair(pair);
+    }
+    log(`transport: round ${round + 1}/${c.rounds} done`);
+  }
   const results = transportComparisons(samples, c.warmupRequests);
   for (const r of results) log(`transport ${r.case} ${r.contender} ${r.metric}: ${r.ratio.median.toFixed(2)}× (${r.value.median.toPrecision(3)} vs ${r.referenceValue.median.toPrecision(3)} ${r.unit})`);
   return results;

@@ -16,7 +16,7 @@ let client: BenchClient | undefined;
 type Request =
   | { op: 'connect'; endpoint: Endpoint }
   | { op: 'pipelined'; messages: number; window: number; timeoutMs: number }
-  | { op: 'rtt'; requests: number; timeoutMs: number }
+  | { op: 'rtt'; requests: number; timeoutMs: number; leadIn?: number; keepTimes?: boolean }
   | { op: 'close' };
 
 serveParent(async (body) => {
@@ -29,7 +29,7 @@ serveParent(async (body) => {
     case 'pipelined':
       return driver.pipelined(request.messages, request.window, request.timeoutMs);
     case 'rtt':
-      return driver.rtt(request.requests, request.timeoutMs);
+      return driver.rtt(request.requests, request.timeoutMs, { leadIn: request.leadIn, keepTimes: request.keepTimes });
     case 'close':
       await client?.close();
       return null;

@@ -27,6 +27,16 @@ export interface RttResult {
   mean: number;
   /** CPU time (user + system) this client process spent during the job, in µs. */
   cpuMicros: number;
+  /** Every recorded round-trip time in µs, in the order they ran, when the job was asked to keep them. */
+  times?: number[];
+}
+
+/** Options of {@link JobDriver.rtt}. */
+export interface RttOptions {
+  /** Round trips run first and not recorded, nor counted in `cpuMicros`. @default 0 */
+  leadIn?: number;
+  /** Return every recorded time (`RttResult.times`), to be pooled with other jobs'. @default false */
+  keepTimes?: boolean;
 }
 
 type Sink = (reply: unknown) => void;
@@ -75,23 +85,28 @@ export class JobDriver {
     });
   }
 
-  /** `n` sequential request/reply round trips; returns their distribution. */
-  rtt(n: number, timeoutMs: number): Promise<RttResult> {
+  /** `n` sequential request/reply round trips, after `leadIn` unrecorded ones; returns their distribution. */
+  rtt(n: number, timeoutMs: number, options: RttOptions = {}): Promise<RttResult> {
     const client = this.#requireClient();
+    const leadIn = options.leadIn ?? 0;
     const times = new Float64Array(n);
     return this.#run(timeoutMs, (done, fail) => {
-      let i = 0;
+      let i = 0; // round trips done, lead-in included
       let sentAt = 0;
       let cpu: NodeJS.CpuUsage;
       this.#sink = (reply) => {
         const now = performance.now();
         if (seqOf(reply) !== i) return fail(new Error(`reply ${i} carried seq ${String(seqOf(reply))}`));
-        times[i++] = (now - sentAt) * 1000;
-        if (i === n) {
+        if (i >= leadIn) times[i - leadIn] = (now - sentAt) * 1000;
+        i++;
+        if (i === leadIn) cpu = process.cpuUsage();
+        if (i === leadIn + n) {
           cpu = process.cpuUsage(cpu);
           const sorted = Array.from(times).sort((a, b) => a - b);
           const mean = sorted.reduce((s, t) => s + t, 0) / n;
-          done({ requests: n, p50: quantileSorted(sorted, 0.5), p90: quantileSorted(sorted, 0.9), p99: quantileSorted(sorted, 0.99), mean, cpuMicros: cpu.user + cpu.system });
+          const result: RttResult = { requests: n, p50: quantileSorted(sorted, 0.5), p90: quantileSorted(sorted, 0.9), p99: quantileSorted(sorted, 0.99), mean, cpuMicros: cpu.user + cpu.system };
+          if (options.keepTimes === true) result.times = Array.from(times);
+          done(result);
           return;
         }
         sentAt = performance.now();
