@@ -71,6 +71,39 @@ describe('ws() with core', () => {
     await server.close();
   });
 
+  it('goes on reading, and closes, after a message listener threw: the exception is uncaught, as on tcp', async () => {
+    // Uncaught, as in production; with a listener of the test's own, vitest leaves it to the test.
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const server = await serve(ws({ port: 0 }), (message, peer) => void peer.send({ echo: message }));
+      server.on('connection', (peer: Peer) =>
+        peer.on('message', (message) => {
+          if ((message as { n: number }).n === 2) throw new Error('listener bug');
+        }),
+      );
+      const { socket, frames } = await rawClient(server.port!);
+      // Two frames in one read: the exception leaves the second, not the rest of the read.
+      const raw = (socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+      raw.cork();
+      for (const n of [1, 2, 3]) socket.send(JSON.stringify({ n }));
+      raw.uncork();
+      await until(() => frames.join('').split('\n').length > 3, 5000, () => `three replies (have ${JSON.stringify(frames)})`);
+      expect(frames.join('')).toBe('{"echo":{"n":1}}\n{"echo":{"n":2}}\n{"echo":{"n":3}}\n');
+      expect(uncaught).toMatchObject([{ message: 'listener bug' }]);
+      // Later reads too, and the server closes: before, ws read nothing more from this socket and
+      // close() waited for the peer for ever.
+      socket.send('{"n":4}');
+      await until(() => frames.join('').includes('{"n":4}'), 5000, 'a reply to a later frame');
+      await server.close({ grace: 100 });
+      expect(server.peers.size).toBe(0);
+      socket.terminate();
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   it('decodes frames without a trailing newline, with several lines, and binary frames', async () => {
     const received: unknown[] = [];
     const server = await serve(ws({ port: 0 }), (message) => received.push(message));

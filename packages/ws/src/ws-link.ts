@@ -79,6 +79,10 @@ interface Edges {
   closeInfo: LinkCloseInfo | undefined;
 }
 
+function rethrow(error: unknown): never {
+  throw error;
+}
+
 /** Where a socket's listeners find their link: shared functions per event instead of closures per link. */
 const kLink = Symbol('@proj/ws.WsLink');
 type Carrier = WebSocket & { [kLink]?: WsLink };
@@ -263,7 +267,17 @@ export class WsLink implements Link, HeartbeatOwner {
     // binary frames alike go to core as bytes: a binary frame is decoded as UTF-8 text.
     const frame = data as Buffer;
     if (link.#handlers === undefined) (WsLink.#edgesOf(link).early ??= []).push(frame);
-    else link.#handlers.onData(frame);
+    else {
+      try {
+        link.#handlers.onData(frame);
+      } catch (error) {
+        // A message listener threw. Thrown into `ws`, the exception would leave its Receiver
+        // waiting for a write callback that never comes: no frame read again, no close, a server
+        // whose close() waits for this peer for ever. Thrown on the next tick instead, it is
+        // uncaught as it would be on a tcp link, and `ws` goes on with the read.
+        process.nextTick(rethrow, error);
+      }
+    }
   }
 
   static #onAlive(this: Carrier): void {
