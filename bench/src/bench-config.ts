@@ -1,8 +1,8 @@
 /**
- * Sizes of every benchmark in the two modes: quick (the default, 60-65 s on 2 cores: ~40 s of
- * transport in 2 rounds, ~16 s of it starting a tsx child process per side of each of its 18
- * jobs, and ~9 s of memory at the default heap only; with 3 rounds and both heaps it took ~90 s)
- * and full (~9 min, the one RESULTS.md comes from, with raw net writing in parts added to the
+ * Sizes of every benchmark in the two modes: quick (the default, 70-80 s on 2 cores: ~50 s of
+ * transport in 2 rounds, much of it starting a tsx child process per side of each of its 18
+ * pairs, and ~9 s of memory at the default heap only; with 3 rounds and both heaps it took ~90 s)
+ * and full (~10-11 min, the one RESULTS.md comes from, with raw net writing in parts added to the
  * transport). Every load loop is bounded by these numbers and by a deadline, so a stuck contender
  * fails its measurement instead of hanging the run.
  */
