@@ -420,7 +420,14 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
     if (link.messageFramed === true) {
       // A frame, of the several one read may carry (WebSocket: a browser sends one message per
       // frame): the replies wait for the tick, to leave as one frame for all of them.
-      decoder.push(chunk);
+      try {
+        decoder.push(chunk);
+      } catch (error) {
+        // A listener threw: the frame's end still ends its line, or the decoder would go on
+        // discarding into the next frame (the line after the throw is skipped, not the frame after).
+        decoder.flush();
+        throw error;
+      }
       decoder.flush();
       if (channel.stats.messagesIn !== before) channel.#lastMessageAt = now;
       return;

@@ -96,6 +96,12 @@ describe('ws() with core', () => {
       // close() waited for the peer for ever.
       socket.send('{"n":4}');
       await until(() => frames.join('').includes('{"n":4}'), 5000, 'a reply to a later frame');
+      // A throw inside a frame of several lines without a final newline: the frame's end still ends
+      // the skipped line, and the next frame is answered (before, the decoder discarded into it).
+      socket.send('{"n":2}\n{"n":5}');
+      socket.send('{"n":6}');
+      await until(() => frames.join('').includes('{"n":6}'), 5000, () => `a reply to the frame after (have ${JSON.stringify(frames)})`);
+      expect(uncaught).toHaveLength(2);
       await server.close({ grace: 100 });
       expect(server.peers.size).toBe(0);
       socket.terminate();
