@@ -35,7 +35,7 @@ export interface BenchConfig {
 export const QUICK: BenchConfig = {
   mode: 'quick',
   framing: { corpusBytes: 3 * 1024 * 1024, rounds: 5, warmup: 1, chunkSizes: [64 * 1024, 1024] },
-  transport: { messages: 60_000, window: 2_000, requests: 4_000, rounds: 2, warmupMessages: 20_000, warmupRequests: 5_000, blocks: 4, blockLeadIn: 50, jobTimeoutMs: 60_000, context: false },
+  transport: { messages: 60_000, window: 2_000, requests: 4_000, rounds: 2, warmupMessages: 20_000, warmupRequests: 5_000, blocks: 4, blockLeadIn: 1_000, jobTimeoutMs: 60_000, context: false },
   memory: { connections: 2_000, rounds: 1, openConcurrency: 200, variants: ['default'] },
   reconnect: { outagesMs: [100, 400, 1500], repeat: 1, settleMs: 150, reconnectTimeoutMs: 15_000 },
 };
@@ -43,7 +43,7 @@ export const QUICK: BenchConfig = {
 export const FULL: BenchConfig = {
   mode: 'full',
   framing: { corpusBytes: 8 * 1024 * 1024, rounds: 11, warmup: 2, chunkSizes: [64 * 1024, 1024] },
-  transport: { messages: 200_000, window: 2_000, requests: 20_000, rounds: 7, warmupMessages: 50_000, warmupRequests: 5_000, blocks: 10, blockLeadIn: 50, jobTimeoutMs: 120_000, context: true },
+  transport: { messages: 200_000, window: 2_000, requests: 20_000, rounds: 7, warmupMessages: 50_000, warmupRequests: 5_000, blocks: 10, blockLeadIn: 1_000, jobTimeoutMs: 120_000, context: true },
   memory: { connections: 5_000, rounds: 3, openConcurrency: 200, variants: ['default', 'pinned', 'talked'] },
   reconnect: { outagesMs: [50, 100, 250, 500, 1000, 2000], repeat: 10, settleMs: 200, reconnectTimeoutMs: 15_000 },
 };

@@ -59,10 +59,13 @@ export const METHODOLOGY = `## How these numbers are made
   process's JIT outcome lasts its life: one pair per run made whole runs differ). Within a round,
   each measured load runs in blocks (full runs: 10 blocks of 20,000 pipelined messages, then 10 of
   2,000 round trips), every pair running one block in turn, in an order from the Williams design
-  continued from block to block: the pairs alternate every ~0.1 s, so a slow phase of the machine
+  continued from block to block: the pairs alternate every 0.1–0.4 s, so a slow phase of the machine
   falls on all of them alike. A round's figures pool its blocks: throughput over their summed time,
-  percentiles over all its round trips. Each round-trip block starts with 50 unrecorded round
-  trips: the first ones wake processes that sat idle while the other pairs ran. Every server
+  percentiles over all its round trips. Each round-trip block follows 1,000 unrecorded round
+  trips: after the other pairs' blocks a process finds its data gone from the CPU's caches, and
+  its first several hundred round trips run slower, the more so the larger its working set (with
+  50, @proj ws measured 1.08–1.11× bare ws at p50 and 1.14–1.16× in CPU in four full runs; with
+  1,000, 1.07× and 1.09× in one). Pipelined blocks have no lead-in and last 40–400 ms. Every server
   runs on one CPU and every client on another, all their threads pinned (\`taskset -c\`; the
   *Transport processes* line above says which, or that the kernel placed them): every round trip
   pays a wake-up across CPUs, V8's background threads (GC, compilation) share their process's one

@@ -3,7 +3,7 @@
  * (separate processes, so each side has a core of its own on a 2-core machine). Each round starts
  * a fresh pair of processes for every contender, then runs a pipelined echo load and a sequential
  * round-trip load, each after a warm-up of its own kind, in blocks that alternate between the pairs
- * every ~0.1 s (`measureRound`). Fresh processes per round, because a process's JIT outcome
+ * every 0.1–0.4 s (`measureRound`). Fresh processes per round, because a process's JIT outcome
  * (inlining, deopts) persists for its life: with one pair per run, the same code measured
  * 0.73–0.98× of raw net from run to run with IQRs that did not overlap. Blocks, because the
  * machine's speed drifts within a round: when each pair ran its whole load in turn (~5 s), bare
@@ -81,13 +81,16 @@ export function placementText(cpus = pairCpus()): string {
 async function startPair(id: ContenderId, cpus: ReturnType<typeof pairCpus>): Promise<Pair> {
   const socketPath = usesUnixSocket(id) ? path.join(os.tmpdir(), `proj-bench-${process.pid}-${id}.sock`) : undefined;
   const server = await BenchChild.start(`${id} server`, new URL('./transport-server.ts', import.meta.url), { args: socketPath === undefined ? [id] : [id, socketPath], cpu: cpus?.server });
+  let client: BenchChild | undefined;
   try {
-    const client = await BenchChild.start(`${id} client`, new URL('./transport-client.ts', import.meta.url), { args: [id], cpu: cpus?.client });
+    client = await BenchChild.start(`${id} client`, new URL('./transport-client.ts', import.meta.url), { args: [id], cpu: cpus?.client });
     const endpoint = await server.request<Endpoint>({ op: 'endpoint' });
     await client.request({ op: 'connect', endpoint }, 20_000);
     return { id, server, client, socketPath };
   } catch (error) {
+    await client?.stop();
     await server.stop();
+    if (socketPath !== undefined) fs.rmSync(socketPath, { force: true });
     throw error;
   }
 }
@@ -132,7 +135,7 @@ export function roundSample(tally: RoundTally): RoundSample {
 
 /**
  * Runs `job` once per pair in each of `blocks` blocks, each block in the next order of a Williams
- * design (`roundOrder`, numbered on from `first`), so the pairs' loads alternate every ~0.1 s and
+ * design (`roundOrder`, numbered on from `first`), so the pairs' loads alternate every 0.1–0.4 s and
  * a slow phase of the machine falls on all of them alike.
  */
 async function inBlocks(pairs: readonly Pair[], blocks: number, first: number, job: (pair: Pair) => Promise<void>): Promise<void> {
@@ -155,8 +158,9 @@ async function withServerCpu<T>(pair: Pair, job: () => Promise<T>): Promise<[T, 
  * round trips, @proj's more than raw net's (18 against 4 compilations in the server, in one run
  * traced with `--trace-opt`), and the slow round trips of that transient were most of @proj's
  * p99 excess when the round trips followed the pipelined load with no warm-up of their own. Each
- * round-trip block starts with `blockLeadIn` unrecorded round trips: the first ones after the
- * other pairs' blocks wake a process that has been idle ~1 s, which a sequential load does once.
+ * round-trip block follows `blockLeadIn` unrecorded round trips, run as a job of their own: after
+ * the other pairs' blocks, a process finds its data gone from the CPU's caches, and its first
+ * several hundred round trips run slower, the more so the larger its working set.
  */
 async function measureRound(pairs: readonly Pair[], round: number, c: BenchConfig['transport']): Promise<Map<ContenderId, RoundSample>> {
   const timeout = c.jobTimeoutMs + 5000;
@@ -175,7 +179,9 @@ async function measureRound(pairs: readonly Pair[], round: number, c: BenchConfi
   });
   for (const pair of pairs) tally(pair).warmupP99 = (await rtt(pair, c.warmupRequests)).p99;
   await inBlocks(pairs, c.blocks, first, async (pair) => {
-    const [trips, serverMicros] = await withServerCpu(pair, () => rtt(pair, c.requests / c.blocks, { leadIn: c.blockLeadIn, keepTimes: true }));
+    // The lead-in runs as a job of its own, outside the server's CPU bracket as the client's.
+    if (c.blockLeadIn > 0) await rtt(pair, c.blockLeadIn);
+    const [trips, serverMicros] = await withServerCpu(pair, () => rtt(pair, c.requests / c.blocks, { keepTimes: true }));
     tally(pair).trips.push({ times: trips.times!, cpuMicros: trips.cpuMicros + serverMicros });
   });
   return new Map([...tallies].map(([id, t]) => [id, roundSample(t)]));
@@ -187,7 +193,9 @@ async function measureRound(pairs: readonly Pair[], round: number, c: BenchConfi
  */
 export async function transportBench(config: BenchConfig, log: (line: string) => void, only: readonly ContenderId[] = CONTENDER_IDS): Promise<Comparison[]> {
   const c = config.transport;
-  if (!Number.isInteger(c.messages / c.blocks) || !Number.isInteger(c.requests / c.blocks)) throw new RangeError(`transport: ${c.blocks} blocks must divide ${c.messages} messages and ${c.requests} round trips`);
+  if (!(Number.isInteger(c.blocks) && c.blocks >= 1 && c.messages % c.blocks === 0 && c.requests % c.blocks === 0 && Number.isInteger(c.blockLeadIn) && c.blockLeadIn >= 0)) {
+    throw new RangeError(`transport: blocks (${c.blocks}) must be an integer ≥ 1 dividing ${c.messages} messages and ${c.requests} round trips, and blockLeadIn (${c.blockLeadIn}) an integer ≥ 0`);
+  }
   const ids = CONTENDER_IDS.filter((x) => only.includes(x) && (c.context || !CONTEXT_CONTENDERS.includes(x)));
   // Decided once for the section: every pair of every round runs on the same two CPUs.
   const cpus = pairCpus();
@@ -200,9 +208,13 @@ export async function transportBench(config: BenchConfig, log: (line: string) =>
     const pairs: Pair[] = [];
     try {
       for (const id of roundOrder(ids, round)) pairs.push(await startPair(id, cpus));
-      for (const [id, sample] of await measureRound(pairs, round, c)) samples.get(id)!.push(sample);
+      // Blocks are ordered from the contenders' fixed order, so that the design continues from
+      // round to round (ordering them from this round's start order relabelled it every round).
+      const byId = ids.map((id) => pairs.find((p) => p.id === id)!);
+      for (const [id, sample] of await measureRound(byId, round, c)) samples.get(id)!.push(sample);
     } finally {
-      for (const pair of pairs) await stopPair(pair);
+      // Every pair, even when stopping one of them fails.
+      await Promise.allSettled(pairs.map((pair) => stopPair(pair)));
     }
     log(`transport: round ${round + 1}/${c.rounds} done`);
   }
