@@ -23,7 +23,7 @@ import type { Endpoint } from './contenders/contender.js';
 import { CONTENDER_IDS, CONTENDER_NAMES, CONTEXT_CONTENDERS, usesUnixSocket, type ContenderId } from './contenders/index.js';
 import { roundOrder } from './interleave.js';
 import { quantileSorted } from './stats.js';
-import type { PipelinedResult, RttResult } from './transport-jobs.js';
+import type { PipelinedResult, RttOptions, RttResult } from './transport-jobs.js';
 
 interface Pair {
   id: ContenderId;
@@ -166,7 +166,7 @@ async function measureRound(pairs: readonly Pair[], round: number, c: BenchConfi
   const timeout = c.jobTimeoutMs + 5000;
   const pipelined = (pair: Pair, messages: number): Promise<PipelinedResult> =>
     pair.client.request<PipelinedResult>({ op: 'pipelined', messages, window: c.window, timeoutMs: c.jobTimeoutMs }, timeout);
-  const rtt = (pair: Pair, requests: number, more: { leadIn?: number; keepTimes?: boolean } = {}): Promise<RttResult> =>
+  const rtt = (pair: Pair, requests: number, more: RttOptions = {}): Promise<RttResult> =>
     pair.client.request<RttResult>({ op: 'rtt', requests, timeoutMs: c.jobTimeoutMs, ...more }, timeout);
   const tallies = new Map<ContenderId, RoundTally>(pairs.map((p) => [p.id, { pipelined: [], trips: [], warmupP99: 0 }]));
   const tally = (pair: Pair): RoundTally => tallies.get(pair.id)!;

@@ -5,7 +5,7 @@
 import { childArgs, serveParent } from './child-ipc.js';
 import type { BenchClient, Endpoint } from './contenders/contender.js';
 import { isContenderId, loadContender } from './contenders/index.js';
-import { JobDriver } from './transport-jobs.js';
+import { JobDriver, type RttOptions } from './transport-jobs.js';
 
 const [id] = childArgs();
 if (id === undefined || !isContenderId(id)) throw new Error(`unknown contender ${String(id)}`);
@@ -16,7 +16,7 @@ let client: BenchClient | undefined;
 type Request =
   | { op: 'connect'; endpoint: Endpoint }
   | { op: 'pipelined'; messages: number; window: number; timeoutMs: number }
-  | { op: 'rtt'; requests: number; timeoutMs: number; leadIn?: number; keepTimes?: boolean }
+  | ({ op: 'rtt'; requests: number; timeoutMs: number } & RttOptions)
   | { op: 'close' };
 
 serveParent(async (body) => {
@@ -29,7 +29,7 @@ serveParent(async (body) => {
     case 'pipelined':
       return driver.pipelined(request.messages, request.window, request.timeoutMs);
     case 'rtt':
-      return driver.rtt(request.requests, request.timeoutMs, { leadIn: request.leadIn, keepTimes: request.keepTimes });
+      return driver.rtt(request.requests, request.timeoutMs, { keepTimes: request.keepTimes });
     case 'close':
       await client?.close();
       return null;

@@ -33,9 +33,7 @@ export interface RttResult {
 
 /** Options of {@link JobDriver.rtt}. */
 export interface RttOptions {
-  /** Round trips run first and not recorded, nor counted in `cpuMicros`. @default 0 */
-  leadIn?: number;
-  /** Return every recorded time (`RttResult.times`), to be pooled with other jobs'. @default false */
+  /** Return every time (`RttResult.times`), to be pooled with other jobs'. @default false */
   keepTimes?: boolean;
 }
 
@@ -85,22 +83,19 @@ export class JobDriver {
     });
   }
 
-  /** `n` sequential request/reply round trips, after `leadIn` unrecorded ones; returns their distribution. */
+  /** `n` sequential request/reply round trips; returns their distribution. */
   rtt(n: number, timeoutMs: number, options: RttOptions = {}): Promise<RttResult> {
     const client = this.#requireClient();
-    const leadIn = options.leadIn ?? 0;
     const times = new Float64Array(n);
     return this.#run(timeoutMs, (done, fail) => {
-      let i = 0; // round trips done, lead-in included
+      let i = 0;
       let sentAt = 0;
       let cpu: NodeJS.CpuUsage;
       this.#sink = (reply) => {
         const now = performance.now();
         if (seqOf(reply) !== i) return fail(new Error(`reply ${i} carried seq ${String(seqOf(reply))}`));
-        if (i >= leadIn) times[i - leadIn] = (now - sentAt) * 1000;
-        i++;
-        if (i === leadIn) cpu = process.cpuUsage();
-        if (i === leadIn + n) {
+        times[i++] = (now - sentAt) * 1000;
+        if (i === n) {
           cpu = process.cpuUsage(cpu);
           const sorted = Array.from(times).sort((a, b) => a - b);
           const mean = sorted.reduce((s, t) => s + t, 0) / n;

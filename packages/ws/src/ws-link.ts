@@ -184,7 +184,7 @@ export class WsLink implements Link, HeartbeatOwner {
       // Early frames alone made the edges: the open link goes on without them.
       if (edges!.socketError === undefined && edges!.localClose === undefined && edges!.closeInfo === undefined) this.#edges = undefined;
       else edges!.early = undefined;
-      for (const frame of early) handlers.onData(frame);
+      for (const frame of early) WsLink.#deliver(handlers, frame);
     }
     // The socket may have closed between accept/open and attach: report that now.
     const closed = this.#edges?.closeInfo;
@@ -267,16 +267,21 @@ export class WsLink implements Link, HeartbeatOwner {
     // binary frames alike go to core as bytes: a binary frame is decoded as UTF-8 text.
     const frame = data as Buffer;
     if (link.#handlers === undefined) (WsLink.#edgesOf(link).early ??= []).push(frame);
-    else {
-      try {
-        link.#handlers.onData(frame);
-      } catch (error) {
-        // A message listener threw. Thrown into `ws`, the exception would leave its Receiver
-        // waiting for a write callback that never comes: no frame read again, no close, a server
-        // whose close() waits for this peer for ever. Thrown on the next tick instead, it is
-        // uncaught as it would be on a tcp link, and `ws` goes on with the read.
-        process.nextTick(rethrow, error);
-      }
+    else WsLink.#deliver(link.#handlers, frame);
+  }
+
+  /**
+   * Hands a frame to core. A listener that throws (`message`, `malformed`, a server's
+   * `handlerError`, …) would leave `ws` waiting for ever: thrown into its Receiver, the exception
+   * leaves it without the write callback it waits for, so no frame is read again and the peer
+   * never closes; thrown out of attach(), it skips the resume. Thrown on the next tick instead, it
+   * is uncaught as on a tcp link, and the read goes on.
+   */
+  static #deliver(handlers: LinkHandlers, frame: Buffer): void {
+    try {
+      handlers.onData(frame);
+    } catch (error) {
+      process.nextTick(rethrow, error);
     }
   }
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { ErrorCode } from '@proj/core';
+import type http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ws } from './index.js';
+import { DEFAULT_MAX_PAYLOAD, ws } from './index.js';
+import { WsLink } from './ws-link.js';
 import { until } from '@proj/testing';
 import { attach, listen, once } from './test-helpers.js';
 
@@ -118,6 +120,51 @@ describe('ws()', () => {
     expect(outcomes.slice(-2)).toEqual([`${i - 1} sent`, 'after sent']);
     link.destroy();
     await closeRaw(wss);
+  });
+
+  it('resumes reading after frames held before attach(), even when handing one over throws', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(wss, 'listening');
+    const accepted = once<[WebSocket, http.IncomingMessage]>(wss, 'connection');
+    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as net.AddressInfo).port}/`);
+    await once(client, 'open');
+    const [socket, request] = await accepted;
+    const link = new WsLink(socket, {
+      remoteAddress: 'early',
+      limits: { highWaterMark: 1024 * 1024, maxPayload: DEFAULT_MAX_PAYLOAD },
+      heartbeat: 0,
+      role: 'server',
+      handshake: { url: '/', headers: {} },
+      rawSocket: request.socket,
+    });
+    // A frame `ws` emits while the link waits for attach(), emitted by hand (ws does so with what a
+    // paused socket held when it closes), so that the link stays open.
+    socket.emit('message', Buffer.from('{"early":1}'), false);
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const data: string[] = [];
+      link.attach({
+        onData(frame) {
+          const text = Buffer.from(frame as Uint8Array).toString();
+          data.push(text);
+          if (text.includes('early')) throw new Error('listener bug');
+        },
+        onDrain() {},
+        onClose() {},
+      });
+      await until(() => uncaught.length === 1);
+      expect(uncaught).toMatchObject([{ message: 'listener bug' }]);
+      // Thrown out of attach(), the exception skipped the resume: nothing more was ever read.
+      client.send('{"later":1}');
+      await until(() => data.length === 2, 5000, () => `the frame after (have ${JSON.stringify(data)})`);
+      expect(data).toEqual(['{"early":1}', '{"later":1}']);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      client.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+    }
   });
 
   it('wraps ECONNREFUSED as PROJ_ERR_CONNECT with the native error as cause', async () => {

@@ -1,0 +1,53 @@
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { JobDriver } from './transport-jobs.js';
+
+/**
+ * A driver whose client's server echoes each message on a later turn of the event loop, as a
+ * socket would, with a clock that only moves when it answers: round trip `seq` takes `msFor(seq)` ms.
+ */
+function echoing(msFor: (seq: number) => number): { driver: JobDriver; sent: number[] } {
+  let now = 0;
+  vi.spyOn(performance, 'now').mockImplementation(() => now);
+  const driver = new JobDriver();
+  const sent: number[] = [];
+  driver.attach({
+    send(message) {
+      const seq = (message as { seq: number }).seq;
+      sent.push(seq);
+      setImmediate(() => {
+        now += msFor(seq);
+        driver.onReply(message);
+      });
+    },
+    flush() {},
+    close: async () => {},
+  });
+  return { driver, sent };
+}
+
+describe('JobDriver.rtt', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('times each round trip in µs, in order, and returns the times only when asked', async () => {
+    const { driver, sent } = echoing((seq) => seq + 1);
+    const kept = await driver.rtt(5, 5000, { keepTimes: true });
+    expect(sent).toEqual([0, 1, 2, 3, 4]);
+    expect(kept.requests).toBe(5);
+    expect(kept.times).toEqual([1000, 2000, 3000, 4000, 5000]);
+    expect(kept.p50).toBe(3000);
+    expect(kept.mean).toBe(3000);
+    const plain = await driver.rtt(3, 5000);
+    expect(plain.times).toBeUndefined();
+    expect(plain.p50).toBe(2000);
+  });
+
+  it('fails a job whose reply carries the wrong sequence number', async () => {
+    const driver = new JobDriver();
+    // Every reply carries seq 0: the first is right, the second is not.
+    driver.attach({ send: () => setImmediate(() => driver.onReply({ seq: 0 })), flush() {}, close: async () => {} });
+    await expect(driver.rtt(3, 5000)).rejects.toThrow(/reply 1 carried seq 0/);
+  });
+});
