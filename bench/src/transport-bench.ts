@@ -6,8 +6,9 @@
  * every 0.1–0.4 s (`measureRound`). Fresh processes per round, because a process's JIT outcome
  * (inlining, deopts) persists for its life: with one pair per run, the same code measured
  * 0.73–0.98× of raw net from run to run with IQRs that did not overlap. Blocks, because the
- * machine's speed drifts within a round: when each pair ran its whole load in turn (~5 s), bare
- * ws's own p50 ranged 37–74 µs over 7 rounds and one run's RTT ratios moved by ±10 %.
+ * machine's speed changes by tens of percent over seconds (bare ws's own p50 ranged 37–74 µs
+ * over the 7 rounds of one run): when each pair ran its whole load in turn (~5 s), a contender
+ * and its reference met different speeds, and one run's RTT ratios moved by ±10 %.
  * References (1.00): raw net for the tcp rows, raw unix for the unix row, bare ws for the WebSocket
  * row, which also carries its floor (`contenders/raw-ws.ts`: the same framing as @proj ws, by hand).
  * Full runs add raw net writing in parts as @proj does (`contenders/raw-stream.ts`), as a contender
