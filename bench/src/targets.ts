@@ -133,9 +133,16 @@ export function evaluateTargets(results: readonly Comparison[], reconnect: Recon
     { section: 'transport', case: ['tcp, against raw net writing in parts'], contender: TCP, metric: 'pipelined throughput', label: '@proj against it' },
     { section: 'transport', case: ['tcp, against raw net writing in parts'], contender: TCP, metric: 'pipelined CPU per message', label: 'CPU per message' },
   ]);
-  add('tcp RTT p50 and p99', 'raw net', '≤ 1.10×', [
+  const tcpRtt = add('tcp RTT p50 and p99', 'raw net', '≤ 1.10×', [
     { section: 'transport', case: ['tcp loopback'], contender: TCP, metric: 'RTT p50', max: 1.1, label: 'p50' },
     { section: 'transport', case: ['tcp loopback'], contender: TCP, metric: 'RTT p99', max: 1.1, label: 'p99' },
+  ]);
+  // Raw net against a second pair of itself: how far the machine alone moves these ratios in one
+  // run (full runs only), so that a reader can tell a cost of @proj's from the spread of the row.
+  const again = CONTENDER_NAMES['raw-net-again'];
+  withYardstick(tcpRtt, 'A/A control, raw net against itself', [
+    { section: 'transport', case: ['tcp loopback'], contender: again, metric: 'RTT p50', label: 'p50' },
+    { section: 'transport', case: ['tcp loopback'], contender: again, metric: 'RTT p99', label: 'p99' },
   ]);
   add('unix pipelined and RTT', 'raw unix', '≥ 0.90×, RTT ≤ 1.10×', [
     { section: 'transport', case: ['unix'], contender: '@proj unix', metric: 'pipelined throughput', min: 0.9, label: 'pipelined' },
