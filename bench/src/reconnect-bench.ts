@@ -46,6 +46,12 @@ export interface ReconnectResult {
    * made when it fired being connected: the floor of "added over schedule" on this machine.
    */
   timedDial: Summary;
+  /**
+   * ms from the instant the timers of {@link ReconnectResult.timedDial} fired to connected: a
+   * `net.connect()` from a process that has idled, as every reconnect is. The floor of
+   * attempt → connected on this machine, where {@link ReconnectResult.rawDial} is the hot limit.
+   */
+  idleDial: Summary;
 }
 
 /** Polls `ready` every few ms until it holds; throws after `timeoutMs`. */
@@ -71,12 +77,20 @@ function scheduleOf(outages: readonly number[], repeat: number): number[] {
 /** ms a bare dial of the floor rows may take before the run fails (a lost SYN would hang it). */
 const DIAL_TIMEOUT_MS = 5000;
 
+/** The instants of one bare dial (ms, shared clock). */
+interface BareDial {
+  /** When it was due: the start of the dial, or the end of the delay. */
+  dueAt: number;
+  /** When the dial started: the delay's timer fired (later than `dueAt` by its lateness). */
+  dialAt: number;
+  connectedAt: number;
+}
+
 /**
- * Dials `port` once, after `delay` ms if given: resolves with the instant it was due (the start
- * of the dial, or the end of the delay) and the instant it connected. The guard against a hung
- * dial is armed before either, so that no timer is made between the two.
+ * Dials `port` once, after `delay` ms if given. The guard against a hung dial is armed before
+ * the delay, so that no timer is made between the instants measured.
  */
-async function bareDial(port: number, delay?: number): Promise<{ dueAt: number; connectedAt: number }> {
+async function bareDial(port: number, delay?: number): Promise<BareDial> {
   let socket: net.Socket | undefined;
   let timedOut = false;
   const guard = setTimeout(() => {
@@ -87,10 +101,11 @@ async function bareDial(port: number, delay?: number): Promise<{ dueAt: number; 
     const dueAt = epochMs() + (delay ?? 0);
     if (delay !== undefined) await sleep(delay);
     if (timedOut) throw new Error('bare dial timed out before it started');
+    const dialAt = epochMs();
     const dialled = net.connect({ host: '127.0.0.1', port });
     socket = dialled;
     await new Promise<void>((resolve, reject) => dialled.once('connect', resolve).once('error', reject));
-    return { dueAt, connectedAt: epochMs() };
+    return { dueAt, dialAt, connectedAt: epochMs() };
   } finally {
     clearTimeout(guard);
     socket?.destroy();
@@ -113,13 +128,10 @@ const TIMED_DIAL_DELAYS = [54, 101, 149, 247, 503];
  * (libuv's timers have a 1 ms resolution) and a connect from an idle process, both of which
  * every client's "added over schedule" pays.
  */
-async function bareDials(port: number, count: number, delays?: readonly number[]): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const { dueAt, connectedAt } = await bareDial(port, delays?.[i % delays.length]);
-    times.push(connectedAt - dueAt);
-  }
-  return times;
+async function bareDials(port: number, count: number, delays?: readonly number[]): Promise<BareDial[]> {
+  const dials: BareDial[] = [];
+  for (let i = 0; i < count; i++) dials.push(await bareDial(port, delays?.[i % delays.length]));
+  return dials;
 }
 
 export async function reconnectBench(config: BenchConfig, log: (line: string) => void): Promise<ReconnectResult> {
@@ -129,7 +141,7 @@ export async function reconnectBench(config: BenchConfig, log: (line: string) =>
   const makers = [projProbe, reconnectCoreProbe];
   const names: string[] = [];
   const samples = makers.map(() => [] as { listenAt: number; connection: Connection }[]);
-  const timedSamples: number[] = [];
+  const timedSamples: BareDial[] = [];
   try {
     const { port } = await server.request<{ port: number }>({ op: 'start', port: 0 });
     for (let start = 0, block = 0; start < schedule.length; start += RECONNECT_BLOCK, block++) {
@@ -154,8 +166,9 @@ export async function reconnectBench(config: BenchConfig, log: (line: string) =>
       timedSamples.push(...(await bareDials(port, outages.length, TIMED_DIAL_DELAYS)));
       log(`reconnect: ${Math.min(start + RECONNECT_BLOCK, schedule.length)}/${schedule.length} restarts, each client alone`);
     }
-    const rawDial = summarize(await bareDials(port, 30));
-    const timedDial = summarize(timedSamples);
+    const rawDial = summarize((await bareDials(port, 30)).map((d) => d.connectedAt - d.dueAt));
+    const timedDial = summarize(timedSamples.map((d) => d.connectedAt - d.dueAt));
+    const idleDial = summarize(timedSamples.map((d) => d.connectedAt - d.dialAt));
     const stats = samples.map((list, k): ReconnectStats => ({
       name: names[k]!,
       listenToConnected: summarize(list.map((s) => s.connection.connectedAt - s.listenAt)),
@@ -166,7 +179,7 @@ export async function reconnectBench(config: BenchConfig, log: (line: string) =>
     for (const s of stats) {
       log(`reconnect ${s.name}: listen→connected p50 ${s.listenToConnected.median.toFixed(0)} ms p90 ${s.listenToConnected.p90.toFixed(0)} ms; attempt→connected p50 ${s.attemptToConnected.median.toFixed(2)} ms; added over schedule p90 ${s.addedOverSchedule.p90.toFixed(2)} ms`);
     }
-    return { schedule, probes: stats, rawDial, timedDial };
+    return { schedule, probes: stats, rawDial, timedDial, idleDial };
   } finally {
     await server.stop();
   }

@@ -74,6 +74,7 @@ function reconnectResult(projAdded: number, projListen: number, coreListen: numb
     probes: [stats(PROJ_PROBE, projAdded, projListen), stats(RECONNECT_CORE_PROBE, 1.5, coreListen)],
     rawDial: summarize([0.5]),
     timedDial: summarize([1.8]),
+    idleDial: summarize([0.7]),
   };
 }
 
@@ -183,6 +184,8 @@ describe('evaluateTargets', () => {
   it('misses reconnect over 2 ms added, or slower than reconnect-core to connect after a listen', async () => {
     const met = target(await evaluate(undefined, undefined, reconnectResult(2, 700, 700)), 'reconnect');
     expect(met.met).toBe(true);
+    // @proj's attempt → connected next to a bare dial's after an idle wait (0.70), not the hot one's (0.50).
+    expect(met.measured).toContain('(attempt → connected p50 1.00 ms, its floor 0.70 ms; floor (bare timer + net.connect) p90 1.80 ms;');
     const slow = target(await evaluate(undefined, undefined, reconnectResult(2.004, 701, 700)), 'reconnect');
     expect(slow.met).toBe(false);
     expect(slow.checks.map((c) => c.met)).toEqual([false, false]);
