@@ -18,7 +18,7 @@ export interface BenchConfig {
    * runs in `blocks` blocks (`messages / blocks` messages, `requests / blocks` round trips), the
    * pairs' blocks interleaved, each round-trip block after `blockLeadIn` unrecorded round trips.
    * `context`: also run the contenders that qualify a row without being judged (raw net writing
-   * in parts; raw net again, the A/A control).
+   * in parts, which is also the A/A control of the round trips).
    */
   transport: { messages: number; window: number; requests: number; rounds: number; warmupMessages: number; warmupRequests: number; blocks: number; blockLeadIn: number; jobTimeoutMs: number; context: boolean };
   /**

@@ -76,10 +76,11 @@ export const METHODOLOGY = `## How these numbers are made
   same code. With the blocks, absolute µs still move ±15 % from round to round, but in the first
   full transport run with them the p50 ratios' quartiles were tcp [1.03–1.04], unix [1.04–1.05],
   ws [1.07–1.12] and the ws floor [1.00–1.02]; p99, the 200 slowest of 20,000, still moves more.
-  Full runs add an A/A control, *raw net again*: the reference's own code in a pair of its own, a
-  contender of the tcp row whose ratios an ideal machine would put at 1.00×. Its quartiles show
-  how far the machine alone spreads a ratio between two pairs of one run: in its first full
-  transport run (5 pairs), p50 0.99× [0.99–1.00] and p99 0.98× [0.95–1.14]. *RTT CPU per round trip* and
+  *Raw net writing in parts* doubles as an A/A control of the round trips: a round trip carries
+  one line, so it runs the reference's round-trip path (one length comparison more per line) in a
+  pair of its own, and its RTT ratios, quoted after the tcp RTT target, show how far two pairs of
+  the same code land apart in one run. In four full runs of 10 pairs its p99 read 0.97–1.04×
+  while @proj tcp's read 1.10–1.18×; in runs of 4 pairs @proj tcp's read 1.02–1.06×. *RTT CPU per round trip* and
   \`rtt-in-process.ts\` (below) tell the code's cost from the scheduling's. Every server
   decodes each message and encodes a reply; every client sends through its library's per-message
   API. The WebSocket row's *floor* is bare \`ws\` carrying NDJSON with nothing a library adds: lines

@@ -41,8 +41,8 @@ function transportSamples(overrides: Partial<Record<(typeof CONTENDER_IDS)[numbe
     'raw-unix': round(50),
     'proj-unix': round(50, { perSecond: 46, p50: 52, p99: 54 }),
     'raw-ws': round(200, { perSecond: 300 }),
-    'raw-net-parts': round(90),
-    'raw-net-again': round(100, { p50: 102, p99: 107 }),
+    // Its round trips as the tcp row's A/A control: 1.02× and 1.07×, not @proj's 1.08× and 1.09×.
+    'raw-net-parts': round(90, { p50: 102, p99: 107 }),
   };
   const all = { ...base, ...overrides };
   return new Map(CONTENDER_IDS.map((id) => [id, [all[id], all[id]]]));
@@ -148,8 +148,15 @@ describe('evaluateTargets', () => {
     expect(target(targets, 'decode, small msgs').measured).toContain('(1 KiB: minimal splitter ');
     expect(target(targets, 'decode, 1 KiB msgs').measured).toMatch(/\(1 KiB: minimal chunked decoder .*; per-line ICU decode \+ parse bound .*\)/);
     expect(target(targets, 'tcp pipelined, per-message send').measured).toContain('(raw net writing in parts: pipelined ');
-    // The A/A control's own ratios (1.02×, 1.07×), not @proj's (1.08×, 1.09×).
-    expect(target(targets, 'tcp RTT p50 and p99').measured).toContain('(A/A control, raw net against itself: p50 1.02× [1.02–1.02]; p99 1.07× [1.07–1.07])');
+    expect(target(targets, 'tcp RTT p50 and p99').measured).toContain('(A/A: raw net writing in parts, the same round-trip path: p50 1.02× [1.02–1.02]; p99 1.07× [1.07–1.07])');
+  });
+
+  it('judges the tcp round trips without the A/A control of full runs, and quotes none', async () => {
+    const samples = transportSamples();
+    samples.delete('raw-net-parts');
+    const tcp = target(await evaluate(samples), 'tcp RTT p50 and p99');
+    expect(tcp.met).toBe(true);
+    expect(tcp.measured).toBe('p50 1.08× [1.08–1.08]; p99 1.09× [1.09–1.09]');
   });
 
   it('meets a bound reached exactly, and judges the unrounded median: 1.101 misses 1.10 and reads 1.101', async () => {
@@ -165,7 +172,7 @@ describe('evaluateTargets', () => {
       ['p99', false],
     ]);
     expect(tcp.met).toBe(false);
-    expect(tcp.measured).toBe('p50 1.10× [1.10–1.10]; p99 1.101× [1.10–1.10] (missed: > 1.10×) (A/A control, raw net against itself: p50 1.02× [1.02–1.02]; p99 1.07× [1.07–1.07])');
+    expect(tcp.measured).toBe('p50 1.10× [1.10–1.10]; p99 1.101× [1.10–1.10] (missed: > 1.10×) (A/A: raw net writing in parts, the same round-trip path: p50 1.02× [1.02–1.02]; p99 1.07× [1.07–1.07])');
     expect(target(targets, 'tcp pipelined, per-message send').met).toBe(true); // 0.90× exactly
     const ws = target(targets, 'ws pipelined');
     expect(ws.checks.map((c) => c.met)).toEqual([true, true, true]); // 2.00×, 1.05× and 1.05× exactly

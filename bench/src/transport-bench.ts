@@ -48,7 +48,7 @@ export interface RoundSample {
 
 /** Which contenders each row compares, against which reference. */
 const ROWS: { case: string; reference: ContenderId; contenders: ContenderId[] }[] = [
-  { case: 'tcp loopback', reference: 'raw-net', contenders: ['proj-tcp', 'proj-ws', 'bare-ws', 'socket-io', 'ndjson-net', 'raw-net-parts', 'raw-net-again'] },
+  { case: 'tcp loopback', reference: 'raw-net', contenders: ['proj-tcp', 'proj-ws', 'bare-ws', 'socket-io', 'ndjson-net', 'raw-net-parts'] },
   // Not a target: @proj against raw net writing when it does, which tells what its per-message work costs.
   { case: 'tcp, against raw net writing in parts', reference: 'raw-net-parts', contenders: ['proj-tcp'] },
   { case: 'unix socket', reference: 'raw-unix', contenders: ['proj-unix'] },

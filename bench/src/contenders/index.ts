@@ -4,15 +4,11 @@
  */
 import type { Contender } from './contender.js';
 
-export const CONTENDER_IDS = ['raw-net', 'proj-tcp', 'bare-ws', 'socket-io', 'ndjson-net', 'raw-unix', 'proj-unix', 'proj-ws', 'raw-ws', 'raw-net-parts', 'raw-net-again'] as const;
+export const CONTENDER_IDS = ['raw-net', 'proj-tcp', 'bare-ws', 'socket-io', 'ndjson-net', 'raw-unix', 'proj-unix', 'proj-ws', 'raw-ws', 'raw-net-parts'] as const;
 export type ContenderId = (typeof CONTENDER_IDS)[number];
 
-/**
- * Contenders that qualify a row without being judged: full runs only (`BenchConfig.transport.context`).
- * `raw-net-again` is the reference once more, in a pair of its own: an A/A control, whose ratio to
- * `raw-net` (1.00 in an ideal run) shows how far the machine alone moves a ratio between two pairs.
- */
-export const CONTEXT_CONTENDERS: readonly ContenderId[] = ['raw-net-parts', 'raw-net-again'];
+/** Contenders that qualify a row without being judged: full runs only (`BenchConfig.transport.context`). */
+export const CONTEXT_CONTENDERS: readonly ContenderId[] = ['raw-net-parts'];
 
 /** Report names. */
 export const CONTENDER_NAMES: Record<ContenderId, string> = {
@@ -26,7 +22,6 @@ export const CONTENDER_NAMES: Record<ContenderId, string> = {
   'proj-ws': '@proj ws',
   'raw-ws': 'floor: ws, hand splitter, batched frames',
   'raw-net-parts': 'raw net writing in parts of 21,846 units, as @proj does',
-  'raw-net-again': 'raw net again, a pair of its own (A/A control)',
 };
 
 /** Whether the contender runs on a unix socket path rather than a loopback port. */
@@ -41,7 +36,6 @@ export function isContenderId(value: string): value is ContenderId {
 export async function loadContender(id: ContenderId): Promise<Contender> {
   switch (id) {
     case 'raw-net':
-    case 'raw-net-again':
     case 'raw-unix':
       return (await import('./raw-stream.js')).rawStream;
     case 'proj-tcp':

@@ -6,7 +6,9 @@
  * `rawStreamInParts` is the same code writing as @proj does at its default `highWaterMark`: a
  * batch is written as soon as it holds {@link PART_UNITS} UTF-16 units, so the other process
  * starts on it while this one makes the rest. Not a reference: it tells how much of @proj's
- * pipelined throughput comes from when it writes rather than from what each message costs.
+ * pipelined throughput comes from when it writes rather than from what each message costs. A round
+ * trip carries one line, so there it runs the reference's path in a pair of its own: the A/A
+ * control of the tcp RTT row.
  */
 import net from 'node:net';
 import { LineSplitter } from '../line-splitter.js';
