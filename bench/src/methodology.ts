@@ -159,10 +159,9 @@ export const METHODOLOGY = `## How these numbers are made
   the instant the timer was due (*added over schedule*), and minus the instant it fired
   (*attempt → connected*). libuv's timers fire up to 1 ms late
   (their resolution), and a connect from a process that has idled takes longer than one made
-  back to back (the *hot* row): on this machine a loopback dial took 0.05 ms back to back and
-  0.9–1.0 ms at p50 after a 300 ms wait, 0.3 ms of it inside \`net.connect()\` and 0.4–0.6 ms from
-  its return to the \`connect\` event, for a bare socket and for @proj's alike (a probe of 30 dials
-  each, three runs). So this row is what any client's *added over
+  back to back (the *hot* row), several times longer on this machine, both inside
+  \`net.connect()\` and from its return to the \`connect\` event, for a bare socket as for
+  @proj's. So this row is what any client's *added over
   schedule* and *attempt → connected* start from here, and a client's excess over it is its own
   code, run cold. The target reads "≤ 2 ms added over the schedule, and p90 of listen →
   connected at or under reconnect-core's on the same schedule".

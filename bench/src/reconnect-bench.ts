@@ -6,8 +6,9 @@
  * timer could fall while the other was connecting: see methodology.ts). Per restart and per
  * client: time from the server listening again to the client being connected, time from the
  * successful attempt's start to connected, and the time added over the client's own schedule
- * (connected minus the instant its backoff timer was due). The limit for attempt → connected is
- * a bare `net.connect()` on the same port.
+ * (connected minus the instant its backoff timer was due). Bare `net.connect()`s on the same
+ * port give the hot limit of attempt → connected (back to back) and, made after a timer of a
+ * backoff-like delay, the floor of both attempt → connected and added over schedule.
  */
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,7 +40,7 @@ export interface ReconnectResult {
   /** Outage lengths in ms, in the order they ran. */
   schedule: number[];
   probes: ReconnectStats[];
-  /** ms of a bare `net.connect()` to the listening server: the limit of attempt → connected. */
+  /** ms of a bare `net.connect()` to the listening server, back to back: the hot limit of attempt → connected. */
   rawDial: Summary;
   /**
    * ms from the instant a bare `setTimeout` of a backoff-like delay was due to a `net.connect()`
@@ -48,8 +49,9 @@ export interface ReconnectResult {
   timedDial: Summary;
   /**
    * ms from the instant the timers of {@link ReconnectResult.timedDial} fired to connected: a
-   * `net.connect()` from a process that has idled, as every reconnect is. The floor of
-   * attempt → connected on this machine, where {@link ReconnectResult.rawDial} is the hot limit.
+   * `net.connect()` from a process that has idled for the delay, as a reconnect after a backoff
+   * wait is. The floor of attempt → connected on this machine, where
+   * {@link ReconnectResult.rawDial} is the hot limit.
    */
   idleDial: Summary;
 }
@@ -78,12 +80,27 @@ function scheduleOf(outages: readonly number[], repeat: number): number[] {
 const DIAL_TIMEOUT_MS = 5000;
 
 /** The instants of one bare dial (ms, shared clock). */
-interface BareDial {
+export interface BareDial {
   /** When it was due: the start of the dial, or the end of the delay. */
   dueAt: number;
-  /** When the dial started: the delay's timer fired (later than `dueAt` by its lateness). */
+  /**
+   * When the dial started: once the delay's timer fired, usually later than `dueAt` by its
+   * lateness, now and then a fraction of a ms earlier (libuv's timer clock counts whole ms).
+   */
   dialAt: number;
   connectedAt: number;
+}
+
+/**
+ * The floor rows from the bare dials: `hot` made back to back, `timed` each after a delay.
+ * `rawDial` and `timedDial` run from the due instant, `idleDial` from the start of the dial.
+ */
+export function floorSummaries(hot: readonly BareDial[], timed: readonly BareDial[]): Pick<ReconnectResult, 'rawDial' | 'timedDial' | 'idleDial'> {
+  return {
+    rawDial: summarize(hot.map((d) => d.connectedAt - d.dueAt)),
+    timedDial: summarize(timed.map((d) => d.connectedAt - d.dueAt)),
+    idleDial: summarize(timed.map((d) => d.connectedAt - d.dialAt)),
+  };
 }
 
 /**
@@ -121,8 +138,8 @@ async function bareDial(port: number, delay?: number): Promise<BareDial> {
 const TIMED_DIAL_DELAYS = [54, 101, 149, 247, 503];
 
 /**
- * `count` bare dials, one after the other: ms from each one's due instant to connected. Without
- * `delays`, back to back (the limit of attempt → connected). With them, each after the next
+ * `count` bare dials, one after the other: the instants of each. Without `delays`, back to back
+ * (the hot limit of attempt → connected). With them, each after the next
  * delay in turn: a bare client's reconnect, with nothing of either library, a timer of a
  * backoff-like delay and then `net.connect()` when it fires. That includes the timer firing late
  * (libuv's timers have a 1 ms resolution) and a connect from an idle process, both of which
@@ -166,9 +183,7 @@ export async function reconnectBench(config: BenchConfig, log: (line: string) =>
       timedSamples.push(...(await bareDials(port, outages.length, TIMED_DIAL_DELAYS)));
       log(`reconnect: ${Math.min(start + RECONNECT_BLOCK, schedule.length)}/${schedule.length} restarts, each client alone`);
     }
-    const rawDial = summarize((await bareDials(port, 30)).map((d) => d.connectedAt - d.dueAt));
-    const timedDial = summarize(timedSamples.map((d) => d.connectedAt - d.dueAt));
-    const idleDial = summarize(timedSamples.map((d) => d.connectedAt - d.dialAt));
+    const floors = floorSummaries(await bareDials(port, 30), timedSamples);
     const stats = samples.map((list, k): ReconnectStats => ({
       name: names[k]!,
       listenToConnected: summarize(list.map((s) => s.connection.connectedAt - s.listenAt)),
@@ -179,7 +194,7 @@ export async function reconnectBench(config: BenchConfig, log: (line: string) =>
     for (const s of stats) {
       log(`reconnect ${s.name}: listen→connected p50 ${s.listenToConnected.median.toFixed(0)} ms p90 ${s.listenToConnected.p90.toFixed(0)} ms; attempt→connected p50 ${s.attemptToConnected.median.toFixed(2)} ms; added over schedule p90 ${s.addedOverSchedule.p90.toFixed(2)} ms`);
     }
-    return { schedule, probes: stats, rawDial, timedDial, idleDial };
+    return { schedule, probes: stats, ...floors };
   } finally {
     await server.stop();
   }

@@ -3,6 +3,8 @@ import { FULL, QUICK } from './bench-config.js';
 import { compare } from './comparison.js';
 import type { MachineInfo } from './machine.js';
 import { renderMarkdown, type BenchReport } from './report.js';
+import type { ReconnectResult, ReconnectStats } from './reconnect-bench.js';
+import type { Summary } from './stats.js';
 import { evaluateTargets } from './targets.js';
 
 const machine: MachineInfo = {
@@ -69,6 +71,21 @@ describe('renderMarkdown', () => {
     // Sections that did not run have no table.
     expect(markdown).not.toContain('## Decode');
     expect(markdown).not.toContain('## Reconnect');
+  });
+
+  it('gives the reconnect floor row its idle dial under attempt → connected and its timed dial under added over schedule', () => {
+    const summary = (median: number, p90: number, max = p90): Summary => ({ median, q1: median, q3: median, iqr: 0, p90, min: median, max, n: 60 });
+    const probe = (name: string): ReconnectStats => ({ name, listenToConnected: summary(60, 500, 900), attemptToConnected: summary(0.9, 1.6), addedOverSchedule: summary(1.1, 2, 4), attempts: summary(4, 5) });
+    const reconnect: ReconnectResult = {
+      schedule: [50, 100],
+      probes: [probe('@proj'), probe('reconnect-core')],
+      rawDial: summary(0.11, 0.19),
+      timedDial: summary(1.26, 3.46, 6.66),
+      idleDial: summary(0.67, 2.19),
+    };
+    const markdown = renderMarkdown(report({ reconnect }));
+    expect(markdown).toContain('| bare `net.connect()`, back to back (hot limit of attempt → connected) | | 0.11 ms / 0.19 ms | | |');
+    expect(markdown).toContain('| bare timer, then `net.connect()` (floor of both: a dial after an idle wait) | | 0.67 ms / 2.19 ms | 1.26 ms / 3.46 ms / 6.66 ms | |');
   });
 
   it('warns that a quick run’s verdicts can flip, and a full run does not', () => {

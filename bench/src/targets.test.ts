@@ -192,7 +192,7 @@ describe('evaluateTargets', () => {
     const met = target(await evaluate(undefined, undefined, reconnectResult(2, 700, 700)), 'reconnect');
     expect(met.met).toBe(true);
     // @proj's attempt → connected next to a bare dial's after an idle wait (0.70), not the hot one's (0.50).
-    expect(met.measured).toContain('(attempt → connected p50 1.00 ms, its floor 0.70 ms; floor (bare timer + net.connect) p90 1.80 ms;');
+    expect(met.measured).toContain('(attempt → connected p50 1.00 ms, a bare dial after an idle wait 0.70 ms; added-over-schedule floor (bare timer + net.connect) p90 1.80 ms;');
     const slow = target(await evaluate(undefined, undefined, reconnectResult(2.004, 701, 700)), 'reconnect');
     expect(slow.met).toBe(false);
     expect(slow.checks.map((c) => c.met)).toEqual([false, false]);

@@ -178,7 +178,7 @@ function reconnectTarget(reconnect: ReconnectResult | undefined): TargetResult {
   const p90: CheckResult = { ...listen, bound: `≤ reconnect-core’s ${coreText} ms`, missed: listen.met ? undefined : `> reconnect-core’s ${coreText} ms` };
   return {
     ...base,
-    measured: `added p90 ${boundedText(added.value, 2)} ms${missedText(added)} (attempt → connected p50 ${proj.attemptToConnected.median.toFixed(2)} ms, its floor ${reconnect.idleDial.median.toFixed(2)} ms; floor (bare timer + net.connect) p90 ${reconnect.timedDial.p90.toFixed(2)} ms; reconnect-core added p90 ${core.addedOverSchedule.p90.toFixed(2)} ms); listen → connected p90 ${boundedText(p90.value, coreP90, 0)} ms vs ${coreText} ms${missedText(p90)}`,
+    measured: `added p90 ${boundedText(added.value, 2)} ms${missedText(added)} (attempt → connected p50 ${proj.attemptToConnected.median.toFixed(2)} ms, a bare dial after an idle wait ${reconnect.idleDial.median.toFixed(2)} ms; added-over-schedule floor (bare timer + net.connect) p90 ${reconnect.timedDial.p90.toFixed(2)} ms; reconnect-core added p90 ${core.addedOverSchedule.p90.toFixed(2)} ms); listen → connected p90 ${boundedText(p90.value, coreP90, 0)} ms vs ${coreText} ms${missedText(p90)}`,
     met: added.met && p90.met,
     checks: [added, p90],
   };
