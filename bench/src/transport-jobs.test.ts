@@ -26,7 +26,7 @@ function echoing(msFor: (seq: number) => number): { driver: JobDriver; sent: num
   return { driver, sent };
 }
 
-describe('JobDriver.rtt', () => {
+describe('JobDriver', () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });
@@ -42,6 +42,17 @@ describe('JobDriver.rtt', () => {
     const plain = await driver.rtt(3, 5000);
     expect(plain.times).toBeUndefined();
     expect(plain.p50).toBe(2000);
+  });
+
+  it('runs jobs of both kinds one after the other, and refuses a reply between them', async () => {
+    const { driver, sent } = echoing(() => 1);
+    expect((await driver.rtt(2, 5000)).requests).toBe(2);
+    const pipelined = await driver.pipelined(5, 2, 5000);
+    expect(pipelined.messages).toBe(5);
+    // Two in flight from the start, then one more per reply, in order.
+    expect(sent).toEqual([0, 1, 0, 1, 2, 3, 4]);
+    expect(() => driver.onReply({ seq: 0 })).toThrow(/no job was running/);
+    expect((await driver.rtt(3, 5000, { keepTimes: true })).times).toEqual([1000, 1000, 1000]);
   });
 
   it('fails a job whose reply carries the wrong sequence number', async () => {
