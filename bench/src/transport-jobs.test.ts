@@ -49,7 +49,11 @@ describe('JobDriver', () => {
     expect((await driver.rtt(2, 5000)).requests).toBe(2);
     const pipelined = await driver.pipelined(5, 2, 5000);
     expect(pipelined.messages).toBe(5);
-    // Two in flight from the start, then one more per reply, in order.
+    // From the first send (2 ms on the clock) to the fifth reply (7 ms).
+    expect(pipelined.seconds).toBeCloseTo(0.005);
+    expect(pipelined.perSecond).toBeCloseTo(1000);
+    expect(pipelined.cpuMicros).toBeGreaterThanOrEqual(0);
+    // Two in flight from the start, then one more per reply until all 5 are sent, in order.
     expect(sent).toEqual([0, 1, 0, 1, 2, 3, 4]);
     expect(() => driver.onReply({ seq: 0 })).toThrow(/no job was running/);
     expect((await driver.rtt(3, 5000, { keepTimes: true })).times).toEqual([1000, 1000, 1000]);
@@ -60,5 +64,36 @@ describe('JobDriver', () => {
     // Every reply carries seq 0: the first is right, the second is not.
     driver.attach({ send: () => setImmediate(() => driver.onReply({ seq: 0 })), flush() {}, close: async () => {} });
     await expect(driver.rtt(3, 5000)).rejects.toThrow(/reply 1 carried seq 0/);
+    expect(() => driver.onReply({ seq: 0 })).toThrow(/no job was running/);
+  });
+
+  it('ends a job at its deadline, leaves no timer after any outcome, and runs the next job', async () => {
+    vi.useFakeTimers();
+    try {
+      const driver = new JobDriver();
+      let mode: 'silent' | 'throw' | 'echo' = 'silent';
+      driver.attach({
+        send(message) {
+          if (mode === 'throw') throw new Error('socket closed');
+          if (mode === 'echo') queueMicrotask(() => driver.onReply(message));
+        },
+        flush() {},
+        close: async () => {},
+      });
+      const silent = driver.rtt(3, 1000);
+      // One job at a time.
+      await expect(driver.pipelined(2, 2, 1000)).rejects.toThrow(/another job \(rtt\) is still running/);
+      vi.advanceTimersByTime(1000);
+      await expect(silent).rejects.toThrow(/did not finish within 1000 ms/);
+      expect(() => driver.onReply({ seq: 0 })).toThrow(/no job was running/);
+      mode = 'throw';
+      await expect(driver.rtt(3, 1000)).rejects.toThrow(/socket closed/);
+      expect(vi.getTimerCount()).toBe(0);
+      mode = 'echo';
+      expect((await driver.rtt(3, 1000)).requests).toBe(3);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -66,6 +66,9 @@ interface RttJob extends Job<RttResult> {
   cpu: NodeJS.CpuUsage;
 }
 
+/** A job's CPU reading until it starts. */
+const NO_CPU: NodeJS.CpuUsage = { user: 0, system: 0 };
+
 function seqOf(reply: unknown): unknown {
   return (reply as { seq?: unknown } | null)?.seq;
 }
@@ -74,7 +77,8 @@ function seqOf(reply: unknown): unknown {
  * Runs the jobs of one client process, one at a time. Replies go through one `onReply` to
  * methods that read the running job's fields. A closure made per job was a new function each time:
  * V8 recompiled it, and the send path it inlines, at the start of every job (TurboFan, 10–12 ms on
- * @proj's client, on a background thread of the client's one CPU), inside the measured round trips.
+ * @proj's client, on a background thread of the client's one CPU), inside the measured job. The
+ * methods are compiled a few times in the first jobs (their job-end branch deopts once), then kept.
  */
 export class JobDriver {
   #job: PipelinedJob | RttJob | undefined;
@@ -95,12 +99,17 @@ export class JobDriver {
   /** Keeps `window` messages in flight until `n` replies arrived. */
   pipelined(n: number, window: number, timeoutMs: number): Promise<PipelinedResult> {
     const client = this.#requireClient();
-    return this.#run<PipelinedResult>(timeoutMs, (done, fail) => {
-      const job: PipelinedJob = { kind: 'pipelined', client, n, sent: 0, received: 0, done, fail, cpu: process.cpuUsage(), start: performance.now() };
-      this.#job = job;
-      while (job.sent < Math.min(window, n)) client.send(tick(job.sent++));
-      client.flush();
-    });
+    return this.#run<PipelinedResult, PipelinedJob>(
+      timeoutMs,
+      (done, fail) => ({ kind: 'pipelined', client, n, sent: 0, received: 0, done, fail, cpu: NO_CPU, start: 0 }),
+      (job) => {
+        // The readings last, right before the first send.
+        job.cpu = process.cpuUsage();
+        job.start = performance.now();
+        while (job.sent < Math.min(window, n)) client.send(tick(job.sent++));
+        client.flush();
+      },
+    );
   }
 
   static #pipelinedReply(job: PipelinedJob, reply: unknown): void {
@@ -117,12 +126,17 @@ export class JobDriver {
   /** `n` sequential request/reply round trips; returns their distribution. */
   rtt(n: number, timeoutMs: number, options: RttOptions = {}): Promise<RttResult> {
     const client = this.#requireClient();
-    return this.#run<RttResult>(timeoutMs, (done, fail) => {
-      const job: RttJob = { kind: 'rtt', client, n, i: 0, times: new Float64Array(n), keepTimes: options.keepTimes === true, done, fail, cpu: process.cpuUsage(), sentAt: performance.now() };
-      this.#job = job;
-      client.send(tick(0));
-      client.flush();
-    });
+    return this.#run<RttResult, RttJob>(
+      timeoutMs,
+      (done, fail) => ({ kind: 'rtt', client, n, i: 0, sentAt: 0, times: new Float64Array(n), keepTimes: options.keepTimes === true, done, fail, cpu: NO_CPU }),
+      (job) => {
+        // The readings last, right before the first send.
+        job.cpu = process.cpuUsage();
+        job.sentAt = performance.now();
+        client.send(tick(0));
+        client.flush();
+      },
+    );
   }
 
   static #rttReply(job: RttJob, reply: unknown): void {
@@ -147,27 +161,43 @@ export class JobDriver {
     return this.#client;
   }
 
-  /** Runs one job; whatever the outcome, the job is cleared and the deadline timer too. */
-  #run<T>(timeoutMs: number, body: (done: (result: T) => void, fail: (error: Error) => void) => void): Promise<T> {
+  /**
+   * Runs one job: `make` builds it, `start` sends its first messages. Whatever the outcome (done,
+   * failed, timed out, or `make`/`start` threw), its deadline timer is cleared and it stops
+   * receiving replies. One job at a time: a second one is refused while one runs.
+   */
+  #run<T, J extends PipelinedJob | RttJob>(timeoutMs: number, make: (done: (result: T) => void, fail: (error: Error) => void) => J, start: (job: J) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (this.#job !== undefined) {
+        reject(new Error(`another job (${this.#job.kind}) is still running`));
+        return;
+      }
+      let job: J | undefined;
       const finish = (): void => {
         clearTimeout(timer);
-        this.#job = undefined;
+        if (job !== undefined && this.#job === job) this.#job = undefined;
       };
       const timer = setTimeout(() => {
         finish();
         reject(new Error(`job did not finish within ${timeoutMs} ms`));
       }, timeoutMs);
-      body(
-        (result) => {
-          finish();
-          resolve(result);
-        },
-        (error) => {
-          finish();
-          reject(error);
-        },
-      );
+      try {
+        job = make(
+          (result) => {
+            finish();
+            resolve(result);
+          },
+          (error) => {
+            finish();
+            reject(error);
+          },
+        );
+        this.#job = job;
+        start(job);
+      } catch (error) {
+        finish();
+        reject(error as Error);
+      }
     });
   }
 }
