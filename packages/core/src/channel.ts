@@ -417,28 +417,25 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
       onValue: (value) => Channel.#receive(channel, value),
       onError: (error) => Channel.#onMalformed(channel, link, error),
     }));
-    if (link.messageFramed === true) {
+    const framed = link.messageFramed === true;
+    if (framed && (link.lastFrameOfRead !== true || link.asyncDelivery !== true)) {
       // A frame, of the several one read may carry (WebSocket: a browser sends one message per
       // frame): the replies wait for the tick, to leave as one frame for all of them.
-      try {
-        decoder.push(chunk);
-      } catch (error) {
-        // A listener threw: the frame's end still ends its line, or the decoder would go on
-        // discarding into the next frame (the line after the throw is skipped, not the frame after).
-        decoder.flush();
-        throw error;
-      }
-      decoder.flush();
+      Channel.#pushFrame(decoder, chunk);
       if (channel.stats.messagesIn !== before) channel.#lastMessageAt = now;
       return;
     }
+    // A byte chunk, or the last frame of a read (the read's only one, unless a flush is due):
+    // its replies are written at its end, with no trip through the tick queue (bench "tcp RTT",
+    // "ws RTT").
     const outer = receiving;
     receiving = channel;
     // A flush already due at the next tick takes this chunk's sends along.
     const due = Channel.#has(channel, FLUSH_SCHEDULED);
     let decoded = false;
     try {
-      decoder.push(chunk);
+      if (framed) Channel.#pushFrame(decoder, chunk);
+      else decoder.push(chunk);
       decoded = true;
     } finally {
       receiving = outer;
@@ -449,6 +446,19 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
         else Channel.#scheduleFlush(channel);
       }
     }
+  }
+
+  /** Decodes a whole frame: its end ends its last line, also when a listener threw. */
+  static #pushFrame(decoder: NdjsonDecoder, frame: Uint8Array | string): void {
+    try {
+      decoder.push(frame);
+    } catch (error) {
+      // The frame's end still ends its line, or the decoder would go on discarding into the next
+      // frame (the line after the throw is skipped, not the frame after).
+      decoder.flush();
+      throw error;
+    }
+    decoder.flush();
   }
 
   /** Called once per link when it has closed (`link`), after the channel has let go of it. */

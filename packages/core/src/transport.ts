@@ -45,6 +45,15 @@ export interface Link {
    */
   readonly messageFramed?: boolean;
   /**
+   * For a message-framed link, read by core inside `onData`: `true` when the frame being
+   * delivered is the last whole one the current read holds (a WebSocket read that carried one
+   * frame). Core then writes the replies sent while handling it before `onData` returns, as it
+   * does at the end of a byte-stream chunk, instead of on the next tick. The replies to a read of
+   * several frames still wait for the tick, to leave in one write: leave it unset (or `false`)
+   * when the transport cannot tell. Read only for a link with `asyncDelivery`. @default undefined
+   */
+  readonly lastFrameOfRead?: boolean;
+  /**
    * `true` when what `write()` hands over never reaches the other end's handlers before `write()`
    * returns (sockets and WebSockets deliver on a later turn of the event loop, core's memory
    * transport on a later microtask). Core then writes sends that may fill `highWaterMark` at once,

@@ -21,9 +21,11 @@ interface ScriptOptions {
   messageFramed?: boolean;
   /** `Link.maxWriteBytes`. */
   maxWriteBytes?: number;
+  /** `Link.lastFrameOfRead`, read when core reads it. */
+  lastFrameOfRead?: () => boolean;
 }
 
-function scriptedLink({ accepts = () => true, holdEnd = false, asyncDelivery = true, answer, messageFramed = false, maxWriteBytes }: ScriptOptions = {}): Scripted {
+function scriptedLink({ accepts = () => true, holdEnd = false, asyncDelivery = true, answer, messageFramed = false, maxWriteBytes, lastFrameOfRead }: ScriptOptions = {}): Scripted {
   let handlers: LinkHandlers | undefined;
   const writes: string[] = [];
   let answering = false;
@@ -54,6 +56,8 @@ function scriptedLink({ accepts = () => true, holdEnd = false, asyncDelivery = t
     pause: () => {},
     resume: () => {},
   };
+  // A getter (a spread would copy its value once).
+  if (lastFrameOfRead !== undefined) Object.defineProperty(link, 'lastFrameOfRead', { get: lastFrameOfRead });
   return { link, handlers: () => handlers!, writes };
 }
 
@@ -116,6 +120,76 @@ describe('replies to an incoming chunk', () => {
     expect(scripted.writes).toEqual(['{"echo":{"n":1}}\n{"echo":{"n":2}}\n']);
     // Nothing is left stuck: later chunks are answered as before.
     scripted.handlers().onData(Buffer.from('{"n":4}\n'));
+    expect(scripted.writes).toEqual(['{"echo":{"n":1}}\n{"echo":{"n":2}}\n', '{"echo":{"n":4}}\n']);
+  });
+});
+
+describe('replies to a frame of a message-framed link', () => {
+  /** A frame-by-frame link: `last` says whether the frame being delivered ends its read. */
+  function framed(options: ScriptOptions = {}): Scripted & { deliver(frame: string, last: boolean): void } {
+    let last = false;
+    const scripted = scriptedLink({ messageFramed: true, lastFrameOfRead: () => last, ...options });
+    return {
+      ...scripted,
+      deliver(frame, isLast) {
+        last = isLast;
+        scripted.handlers().onData(Buffer.from(frame));
+      },
+    };
+  }
+
+  it('go out before onData returns when the frame is the last of its read, in one write', async () => {
+    const scripted = framed();
+    let writesAtTick = -1;
+    server = await serve(serving(scripted), (message, peer) => {
+      if ((message as { n: number }).n === 1) process.nextTick(() => (writesAtTick = scripted.writes.length));
+      peer.send({ echo: message });
+    });
+    // Its last line has no newline: the frame's end ends it, and its reply goes with the first.
+    scripted.deliver('{"n":1}\n{"n":2}', true);
+    expect(scripted.writes).toEqual(['{"echo":{"n":1}}\n{"echo":{"n":2}}\n']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writesAtTick).toBe(1);
+    expect(scripted.writes).toHaveLength(1);
+  });
+
+  it('wait for the tick on the earlier frames of a read, and the last one joins them in one write', async () => {
+    const scripted = framed();
+    server = await serve(serving(scripted), (message, peer) => void peer.send({ echo: message }));
+    scripted.deliver('{"n":1}', false);
+    scripted.deliver('{"n":2}', false);
+    scripted.deliver('{"n":3}', true);
+    expect(scripted.writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scripted.writes).toEqual(['{"echo":{"n":1}}\n{"echo":{"n":2}}\n{"echo":{"n":3}}\n']);
+    // The next read's only frame is answered at once again.
+    scripted.deliver('{"n":4}', true);
+    expect(scripted.writes).toHaveLength(2);
+  });
+
+  it('wait for the tick when the link has no asyncDelivery, even on the last frame of a read', async () => {
+    // Its other end may answer inside write(): written at the frame's end, the answer would come back into it.
+    const scripted = framed({ asyncDelivery: false });
+    server = await serve(serving(scripted), (message, peer) => void peer.send({ echo: message }));
+    scripted.deliver('{"n":1}', true);
+    expect(scripted.writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scripted.writes).toEqual(['{"echo":{"n":1}}\n']);
+  });
+
+  it('still go out, on the next tick, when a listener throws on the last frame; the frame end still ends its line', async () => {
+    const scripted = framed();
+    server = await serve(serving(scripted), (message, peer) => void peer.send({ echo: message }));
+    const [peer] = server.peers.list();
+    peer!.on('message', (message) => {
+      if ((message as { n: number }).n === 2) throw new Error('listener bug');
+    });
+    expect(() => scripted.deliver('{"n":1}\n{"n":2}\n{"n":3}', true)).toThrow('listener bug');
+    expect(scripted.writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scripted.writes).toEqual(['{"echo":{"n":1}}\n{"echo":{"n":2}}\n']);
+    // The next frame starts a line of its own: nothing of it is discarded with the rest of the one that threw.
+    scripted.deliver('{"n":4}', true);
     expect(scripted.writes).toEqual(['{"echo":{"n":1}}\n{"echo":{"n":2}}\n', '{"echo":{"n":4}}\n']);
   });
 });

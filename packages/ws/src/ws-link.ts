@@ -59,13 +59,18 @@ const TEXT = Object.freeze({ binary: false });
 /** `ws`'s `WebSocket.OPEN`. */
 const OPEN = 1;
 
-// Bits of `WsLink.#flags`: three booleans in one number (bench "memory per idle connection").
+// Bits of `WsLink.#flags`: four booleans in one number (bench "memory per idle connection").
 /** Frames go to a plain socket as they are sent (no TLS, no compression): a write the kernel took is confirmed at once. */
 const SYNC_WRITES = 1;
 /** Between `pause()` and `resume()`. */
 const PAUSED = 2;
 /** A `write()` returned false: `onDrain` is owed. */
 const NEED_DRAIN = 4;
+/** Frames kept before attach() are being delivered: none of them ends a read. */
+const EARLY = 8;
+
+/** The part of `ws`'s receiver that tells where a read ends (not in `ws`'s types). */
+type WithReceiver = { _receiver?: { _bufferedBytes?: unknown } | null };
 
 /** What a link holds only around its start and its end: most of a link's life it holds none of it. */
 interface Edges {
@@ -96,7 +101,7 @@ export class WsLink implements Link, HeartbeatOwner {
   readonly #heartbeat: Heartbeat | undefined;
   readonly #raw: RawSocket | undefined;
   #handlers: LinkHandlers | undefined;
-  /** SYNC_WRITES, PAUSED, NEED_DRAIN. */
+  /** SYNC_WRITES, PAUSED, NEED_DRAIN, EARLY. */
   #flags: number;
   // Four fields in one, made by the first of them: an open, attached link has none (bench "memory
   // per idle connection").
@@ -152,6 +157,18 @@ export class WsLink implements Link, HeartbeatOwner {
     return this.#limits.maxPayload;
   }
 
+  /**
+   * `true` while core handles the last whole frame of a read (`Link.lastFrameOfRead`): `ws`
+   * parses the frames of a read one after the other inside the socket's `data` event, and its
+   * receiver counts the bytes it has not parsed yet (`_bufferedBytes`, read here as `ws` 8 has
+   * it; `false` if it is not there). Only on a plain socket without permessage-deflate, whose
+   * frames `ws` emits as they are parsed (it inflates the others later), and never for the
+   * frames kept before attach(): the replies to those wait for the tick.
+   */
+  get lastFrameOfRead(): boolean {
+    return (this.#flags & (SYNC_WRITES | EARLY)) === SYNC_WRITES && (this.#socket as WithReceiver)._receiver?._bufferedBytes === 0;
+  }
+
   /** Bytes read from the socket under the WebSocket, when the link has it (read by the {@link Heartbeat}). */
   get bytesRead(): number | undefined {
     return this.#raw?.bytesRead;
@@ -184,7 +201,9 @@ export class WsLink implements Link, HeartbeatOwner {
       // Early frames alone made the edges: the open link goes on without them.
       if (edges!.socketError === undefined && edges!.localClose === undefined && edges!.closeInfo === undefined) this.#edges = undefined;
       else edges!.early = undefined;
+      this.#flags |= EARLY;
       for (const frame of early) WsLink.#deliver(handlers, frame);
+      this.#flags &= ~EARLY;
     }
     // The socket may have closed between accept/open and attach: report that now.
     const closed = this.#edges?.closeInfo;

@@ -145,10 +145,12 @@ describe('ws()', () => {
     process.on('uncaughtException', onUncaught);
     try {
       const data: string[] = [];
+      const lastOfRead: boolean[] = [];
       link.attach({
         onData(frame) {
           const text = Buffer.from(frame as Uint8Array).toString();
           data.push(text);
+          lastOfRead.push(link.lastFrameOfRead);
           if (text.includes('early')) throw new Error('listener bug');
         },
         onDrain() {},
@@ -160,11 +162,45 @@ describe('ws()', () => {
       client.send('{"later":1}');
       await until(() => data.length === 2, 5000, () => `the frame after (have ${JSON.stringify(data)})`);
       expect(data).toEqual(['{"early":1}', '{"later":1}']);
+      // A frame held before attach() ends no read: its replies wait for the tick, with the others held.
+      expect(lastOfRead).toEqual([false, true]);
     } finally {
       process.off('uncaughtException', onUncaught);
       client.terminate();
       await new Promise((resolve) => wss.close(resolve));
     }
+  });
+
+  it("tells core which frame ends a read: the last of three sent in one write, a frame alone, none when compressed", async () => {
+    /** The frames a server link received, each with what `lastFrameOfRead` said while it was handled. */
+    async function framesOfReads(perMessageDeflate: boolean): Promise<Array<[string, boolean | undefined]>> {
+      const { listener, links, port } = await listen({ perMessageDeflate });
+      const client = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate });
+      await once(client, 'open');
+      await until(() => links.length === 1);
+      const link = links[0]!;
+      const seen: Array<[string, boolean | undefined]> = [];
+      link.attach({ onData: (frame) => void seen.push([Buffer.from(frame as Uint8Array).toString(), link.lastFrameOfRead]), onDrain() {}, onClose() {} });
+      // Corked, the three frames leave in one writev: one segment on loopback, read in one go.
+      const raw = (client as unknown as { _socket: net.Socket })._socket;
+      raw.cork();
+      for (const n of [1, 2, 3]) client.send(`{"n":${n}}`);
+      raw.uncork();
+      await until(() => seen.length === 3);
+      client.send('{"n":4}');
+      await until(() => seen.length === 4);
+      client.terminate();
+      await listener.close();
+      return seen;
+    }
+    expect(await framesOfReads(false)).toEqual([
+      ['{"n":1}', false],
+      ['{"n":2}', false],
+      ['{"n":3}', true],
+      ['{"n":4}', true],
+    ]);
+    // `ws` inflates compressed frames later, out of the read: the replies wait for the tick.
+    expect((await framesOfReads(true)).map(([, last]) => last)).toEqual([false, false, false, false]);
   });
 
   it('wraps ECONNREFUSED as PROJ_ERR_CONNECT with the native error as cause', async () => {
