@@ -1,7 +1,8 @@
 /**
  * The channel: what a server-side peer and a client share. It binds a link to NDJSON framing,
  * coalesces sends into one write per tick (on a byte stream, the replies to an incoming chunk:
- * one write once it is decoded; on a link with `asyncDelivery`, sends that may fill
+ * one write once it is decoded, and so for the frame that ends a read on a link that tells
+ * (`lastFrameOfRead`, ws) when no other frame's replies wait for the tick; on a link with `asyncDelivery`, sends that may fill
  * `highWaterMark` are written as they do; on a link with `maxWriteBytes`, a batch above it is
  * written in parts), applies backpressure in both directions, keeps
  * counters, and (opt-in) watches liveness. Subclasses decide what a closed link means (a peer is
@@ -258,7 +259,9 @@ export abstract class Channel<Events extends EventMap<Events> & ChannelEvents = 
    * Sends one JSON value. Encoding happens now: an unencodable value throws `PROJ_ERR_ENCODE`
    * and nothing is queued. Writes are coalesced: every `send()` in one tick becomes one write (in parts within a WebSocket's `maxPayload`);
    * on a byte stream (tcp, unix) the sends made while an incoming chunk is handled (the replies
-   * to it) go out together as soon as it is decoded, so a tick writes once per chunk it read.
+   * to it) go out together as soon as it is decoded, so a tick writes once per chunk it read; over
+   * ws, so do the replies to the frame that ends a read when no other frame's replies wait for
+   * the tick (a read of several frames is answered at the tick).
    * Sends that may queue `highWaterMark` bytes (a third of it in UTF-16 units, and 8 KiB at
    * least) are written as soon as they do, so that the other end starts on them (on links with
    * `asyncDelivery`: tcp, unix, ws, memory).

@@ -46,10 +46,11 @@ export interface Link {
   readonly messageFramed?: boolean;
   /**
    * For a message-framed link, read by core inside `onData`: `true` when the frame being
-   * delivered is the last whole one the current read holds (a WebSocket read that carried one
-   * frame). Core then writes the replies sent while handling it before `onData` returns, as it
-   * does at the end of a byte-stream chunk, instead of on the next tick. The replies to a read of
-   * several frames still wait for the tick, to leave in one write: leave it unset (or `false`)
+   * delivered is the last whole one the current read holds, with no bytes after it (a WebSocket
+   * read that carried one frame). Core then writes the replies sent while handling it before
+   * `onData` returns, as it does at the end of a byte-stream chunk, instead of on the next tick,
+   * unless the replies to other frames already wait for the tick: a read of several frames is
+   * still answered in one write (in parts within `maxWriteBytes`). Leave it unset (or `false`)
    * when the transport cannot tell. Read only for a link with `asyncDelivery`. @default undefined
    */
   readonly lastFrameOfRead?: boolean;

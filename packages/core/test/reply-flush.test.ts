@@ -167,6 +167,17 @@ describe('replies to a frame of a message-framed link', () => {
     expect(scripted.writes).toHaveLength(2);
   });
 
+  it('go out at once from the last frame of a read when its earlier frames sent nothing', async () => {
+    const scripted = framed();
+    server = await serve(serving(scripted), (message, peer) => {
+      if ((message as { n: number }).n === 3) peer.send({ echo: message });
+    });
+    scripted.deliver('{"n":1}', false);
+    scripted.deliver('{"n":2}', false);
+    scripted.deliver('{"n":3}', true);
+    expect(scripted.writes).toEqual(['{"echo":{"n":3}}\n']);
+  });
+
   it('wait for the tick when the link has no asyncDelivery, even on the last frame of a read', async () => {
     // Its other end may answer inside write(): written at the frame's end, the answer would come back into it.
     const scripted = framed({ asyncDelivery: false });

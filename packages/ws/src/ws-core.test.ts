@@ -71,6 +71,24 @@ describe('ws() with core', () => {
     await server.close();
   });
 
+  it('answers a frame that arrived alone in its read before the tick queue runs', async () => {
+    const writesAtTick: number[] = [];
+    const server = await serve(ws({ port: 0 }), (message, peer) => {
+      // Queued before the reply: it runs after the frame was handled, before any flush on the tick.
+      process.nextTick(() => writesAtTick.push(peer.stats.writes));
+      peer.send({ echo: message });
+    });
+    const { socket, frames } = await rawClient(server.port!);
+    socket.send('{"n":1}');
+    await until(() => frames.length === 1);
+    socket.send('{"n":2}');
+    await until(() => frames.length === 2);
+    expect(frames).toEqual(['{"echo":{"n":1}}\n', '{"echo":{"n":2}}\n']);
+    expect(writesAtTick).toEqual([1, 2]);
+    socket.terminate();
+    await server.close();
+  });
+
   it('goes on reading, and closes, after a message listener threw: the exception is uncaught, as on tcp', async () => {
     // Uncaught, as in production; with a listener of the test's own, vitest leaves it to the test.
     const uncaught: unknown[] = [];

@@ -173,8 +173,9 @@ describe('ws()', () => {
 
   it("tells core which frame ends a read: the last of three sent in one write, a frame alone, none when compressed", async () => {
     /** The frames a server link received, each with what `lastFrameOfRead` said while it was handled. */
-    async function framesOfReads(perMessageDeflate: boolean): Promise<Array<[string, boolean | undefined]>> {
-      const { listener, links, port } = await listen({ perMessageDeflate });
+    async function framesOfReads(perMessageDeflate: boolean, pad = ''): Promise<Array<[string, boolean | undefined]>> {
+      // No heartbeat: a pong in the same read would follow the third frame.
+      const { listener, links, port } = await listen({ perMessageDeflate, heartbeat: 0 });
       const client = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate });
       await once(client, 'open');
       await until(() => links.length === 1);
@@ -184,10 +185,10 @@ describe('ws()', () => {
       // Corked, the three frames leave in one writev: one segment on loopback, read in one go.
       const raw = (client as unknown as { _socket: net.Socket })._socket;
       raw.cork();
-      for (const n of [1, 2, 3]) client.send(`{"n":${n}}`);
+      for (const n of [1, 2, 3]) client.send(`{"n":${n}${pad}}`);
       raw.uncork();
       await until(() => seen.length === 3);
-      client.send('{"n":4}');
+      client.send(`{"n":4${pad}}`);
       await until(() => seen.length === 4);
       client.terminate();
       await listener.close();
@@ -199,7 +200,12 @@ describe('ws()', () => {
       ['{"n":3}', true],
       ['{"n":4}', true],
     ]);
-    // `ws` inflates compressed frames later, out of the read: the replies wait for the tick.
+    // `ws` inflates compressed frames later, out of the read: the replies wait for the tick. Frames
+    // of 1 KiB and more are compressed (`ws`'s default threshold); smaller ones are not, but the
+    // link cannot tell them apart.
+    const compressed = await framesOfReads(true, `,"pad":"${'x'.repeat(1100)}"`);
+    expect(compressed.map(([frame]) => (JSON.parse(frame) as { n: number }).n)).toEqual([1, 2, 3, 4]);
+    expect(compressed.map(([, last]) => last)).toEqual([false, false, false, false]);
     expect((await framesOfReads(true)).map(([, last]) => last)).toEqual([false, false, false, false]);
   });
 
