@@ -56,6 +56,30 @@ describe('ws()', () => {
     await listener.close();
   });
 
+  it('writes strings and bytes as text frames, with a callback and without', async () => {
+    const { wss, port } = await rawServer();
+    const received: Array<[string, boolean]> = [];
+    wss.on('connection', (socket: WebSocket) => socket.on('message', (data: Buffer, isBinary: boolean) => void received.push([data.toString(), isBinary])));
+    const link = await ws({ port }).dial();
+    attach(link);
+    const confirmed: string[] = [];
+    // With a callback, on a plain socket, a frame the kernel took is confirmed inside write(); without one, through `ws`.
+    link.write('{"a":1}\n');
+    link.write(Buffer.from('{"b":2}\n'));
+    link.write('{"c":3}\n', (error) => void confirmed.push(error ? String(error) : 'c'));
+    link.write(Buffer.from('{"d":4}\n'), (error) => void confirmed.push(error ? String(error) : 'd'));
+    await until(() => received.length === 4 && confirmed.length === 2);
+    expect(received).toEqual([
+      ['{"a":1}\n', false],
+      ['{"b":2}\n', false],
+      ['{"c":3}\n', false],
+      ['{"d":4}\n', false],
+    ]);
+    expect(confirmed).toEqual(['c', 'd']);
+    link.destroy();
+    await closeRaw(wss);
+  });
+
   it('reports the upgrade request as the server-side handshake, with no TLS fields over plain ws', async () => {
     const { listener, links, port } = await listen({ path: '/feed' });
     const client = await ws({ url: `ws://127.0.0.1:${port}/feed?token=abc` }).dial();
