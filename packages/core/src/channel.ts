@@ -2,10 +2,10 @@
  * The channel: what a server-side peer and a client share. It binds a link to NDJSON framing,
  * coalesces sends into one write per tick (on a byte stream, the replies to an incoming chunk:
  * one write once it is decoded, and so for the frame that ends a read on a link that tells
- * (`lastFrameOfRead`, ws) when no other frame's replies wait for the tick; on a link with `asyncDelivery`, sends that may fill
- * `highWaterMark` are written as they do; on a link with `maxWriteBytes`, a batch above it is
- * written in parts), applies backpressure in both directions, keeps
- * counters, and (opt-in) watches liveness. Subclasses decide what a closed link means (a peer is
+ * (`lastFrameOfRead`, ws) when no other frame's replies wait for the tick; on a link with
+ * `asyncDelivery`, sends that may fill `highWaterMark` are written as they do; on a link with
+ * `maxWriteBytes`, a batch above it is written in parts), applies backpressure in both
+ * directions, keeps counters, and (opt-in) watches liveness. Subclasses decide what a closed link means (a peer is
  * gone; a client reconnects).
  */
 import type { ChannelEvents, ChannelOptions, ChannelStats, DisconnectInfo, DisconnectReason } from './channel-types.js';

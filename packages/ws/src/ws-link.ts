@@ -166,9 +166,9 @@ export class WsLink implements Link, HeartbeatOwner {
    * parses the frames of a read one after the other inside the socket's `data` event, and its
    * receiver counts the bytes it has not parsed yet (`_bufferedBytes`, not part of `ws`'s API:
    * read as `ws` 8 has it, `false` if it is not there; the test "tells core which frame ends a
-   * read" checks it against the installed `ws`). Only on a plain socket without permessage-deflate, whose
-   * frames `ws` emits as they are parsed (it inflates the others later), and never for the
-   * frames kept before attach(): the replies to those wait for the tick.
+   * read" checks it against the installed `ws`). Only on a plain socket without
+   * permessage-deflate, whose frames `ws` emits as they are parsed (it inflates the others
+   * later), and never for the frames kept before attach(): the replies to those wait for the tick.
    */
   get lastFrameOfRead(): boolean {
     return (this.#flags & (SYNC_WRITES | EARLY)) === SYNC_WRITES && (this.#socket as WithReceiver)._receiver?._bufferedBytes === 0;
