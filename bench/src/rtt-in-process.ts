@@ -8,8 +8,10 @@
  * sequential round trips in blocks of 1,000 that alternate between the contenders (`blocks`
  * rounds, default 30, after 5,000 warm-up round trips each). Both ends run on one core, one
  * after the other, so a round trip costs what both ends' code costs plus the syscalls: the
- * difference between two contenders is their CPU path, which is steady here to ±0.3 µs, where
- * the separate-process RTT moves by ±25 % with how the kernel places the two processes.
+ * difference between two contenders is their CPU path, where the separate-process RTT moves by
+ * ±25 % with how the kernel places the two processes. It is steadier, not steady: ±0.3 µs between
+ * runs on quiet days, but six runs on a noisy one put proj-ws at 0.97-1.08x bare ws. Compare
+ * medians of several runs.
  * Prints the median per round trip of wall time and of CPU time (user + system) per contender.
  * With `--pipelined`, each block keeps 200 messages in flight until 10,000 replies came back:
  * the per-message cost of a loaded connection, in µs per message.
@@ -66,12 +68,19 @@ async function block(r: Running, n: number): Promise<{ wall: number; cpu: number
       r.client.flush();
     });
   } else {
-    for (let i = 0; i < n; i++) {
-      const reply = new Promise<void>((resolve) => (r.onReply = resolve));
-      r.client.send(tick(i));
+    // The next request leaves from the reply's handler, as in the separate-process run
+    // (`transport-jobs.ts`), so @proj's client takes the same path: its sends are written at the
+    // end of the reply's chunk or frame. Sent after an `await`, they came from outside any chunk
+    // and went through the tick (a `nextTick` per round trip), a path the benchmark does not measure.
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      r.onReply = () => {
+        if (sent === n) resolve();
+        else r.client.send(tick(sent++));
+      };
+      r.client.send(tick(sent++));
       r.client.flush();
-      await reply;
-    }
+    });
   }
   const cpu = process.cpuUsage(cpu0);
   return { wall: ((performance.now() - t0) * 1000) / n, cpu: (cpu.user + cpu.system) / n };
