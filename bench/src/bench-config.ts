@@ -1,9 +1,9 @@
 /**
- * Sizes of every benchmark in the two modes: quick (the default, 70-80 s on 2 cores: ~50 s of
- * transport in 2 rounds, much of it starting a tsx child process per side of each of its 18
- * pairs, and ~9 s of memory at the default heap only; with 3 rounds and both heaps it took ~90 s)
- * and full (~10-11 min, the one RESULTS.md comes from, with raw net writing in parts added to the
- * transport). Every load loop is bounded by these numbers and by a deadline, so a stuck contender
+ * Sizes of every benchmark in the two modes: quick (the default, ~70 s on 2 cores, 74 s through
+ * nx: ~45 s of transport in 2 rounds, ~7 s of each spent starting the 18 processes of its pairs
+ * together, ~9 s of reconnect and ~10 s of memory at the default heap only; started one after the
+ * other, the processes made it 85-100 s) and full (~10-11 min, the one RESULTS.md comes from,
+ * with raw net writing in parts added to the transport). Every load loop is bounded by these numbers and by a deadline, so a stuck contender
  * fails its measurement instead of hanging the run.
  */
 

@@ -1,6 +1,6 @@
 /**
- * `npx nx run bench:bench` (quick, ~65 s) or `npx nx run bench:bench -- --full` /
- * `npx nx run bench:full` (~8 min). Options: `--only=decode,encode,reconnect,transport,memory`,
+ * `npx nx run bench:bench` (quick, ~70 s) or `npx nx run bench:bench -- --full` /
+ * `npx nx run bench:full` (~10-11 min). Options: `--only=decode,encode,reconnect,transport,memory`,
  * `--contenders=raw-net,proj-tcp,…` (transport), `--publish` (write bench/RESULTS.md from a full
  * run). `BENCH_CPU_PROF=<dir>` starts every child process with `--cpu-prof`, for finding why a
  * target is missed.
