@@ -1,5 +1,5 @@
 /**
- * `npx nx run bench:bench` (quick, ~70 s) or `npx nx run bench:bench -- --full` /
+ * `npx nx run bench:bench` (quick, ~75 s) or `npx nx run bench:bench -- --full` /
  * `npx nx run bench:full` (~10-11 min). Options: `--only=decode,encode,reconnect,transport,memory`,
  * `--contenders=raw-net,proj-tcp,…` (transport), `--publish` (write bench/RESULTS.md from a full
  * run). `BENCH_CPU_PROF=<dir>` starts every child process with `--cpu-prof`, for finding why a

@@ -8,10 +8,10 @@
  * sequential round trips in blocks of 1,000 that alternate between the contenders (`blocks`
  * rounds, default 30, after 5,000 warm-up round trips each). Both ends run on one core, one
  * after the other, so a round trip costs what both ends' code costs plus the syscalls: the
- * difference between two contenders is their CPU path, where the separate-process RTT moves by
- * ±25 % with how the kernel places the two processes. It is steadier, not steady: ±0.3 µs between
- * runs on quiet days, but six runs on a noisy one put proj-ws at 0.97-1.08x bare ws. Compare
- * medians of several runs.
+ * difference between two contenders is their CPU path. That is steadier than the separate-process
+ * RTT, which moves by ±25 % with how the kernel places the two processes, but not steady: ±0.3 µs
+ * between runs on quiet days, 0.97–1.08× for proj-ws over bare ws in six runs on a noisy one.
+ * Compare medians of several runs.
  * Prints the median per round trip of wall time and of CPU time (user + system) per contender.
  * With `--pipelined`, each block keeps 200 messages in flight until 10,000 replies came back:
  * the per-message cost of a loaded connection, in µs per message.
@@ -28,8 +28,14 @@ interface Running {
   id: ContenderId;
   client: BenchClient;
   close: () => Promise<void>;
-  /** Where the next reply goes. */
-  onReply: () => void;
+  // The running block, read by the reply handler: fields, not a closure made per block, which V8
+  // would compile anew at the start of each block (see `transport-jobs.ts`).
+  /** Messages of the block: sent, replies received, in all. */
+  sent: number;
+  received: number;
+  n: number;
+  /** Ends the block. */
+  done: () => void;
 }
 
 const args = process.argv.slice(2).filter((a) => a !== '--pipelined');
@@ -42,8 +48,8 @@ async function start(id: ContenderId): Promise<Running> {
   const contender = await loadContender(id);
   const socketPath = usesUnixSocket(id) ? path.join(os.tmpdir(), `proj-rtt-in-process-${process.pid}-${id}.sock`) : undefined;
   const server = await contender.startServer(socketPath === undefined ? { port: 0 } : { path: socketPath });
-  const running: Running = { id, client: undefined as unknown as BenchClient, close: async () => {}, onReply: () => {} };
-  running.client = await contender.connect(server.endpoint, () => running.onReply());
+  const running: Running = { id, client: undefined as unknown as BenchClient, close: async () => {}, sent: 0, received: 0, n: 0, done: () => {} };
+  running.client = await contender.connect(server.endpoint, pipelined ? () => onPipelinedReply(running) : () => onSequentialReply(running));
   running.close = async () => {
     await running.client.close();
     await server.close();
@@ -52,36 +58,33 @@ async function start(id: ContenderId): Promise<Running> {
   return running;
 }
 
+function onPipelinedReply(r: Running): void {
+  if (++r.received === r.n) r.done();
+  else if (r.sent < r.n) r.client.send(tick(r.sent++));
+}
+
+// The next request leaves from the reply's handler, as in the separate-process run
+// (`transport-jobs.ts`), so @proj's client takes the same path: its sends are written at the end of
+// the reply's chunk or frame. Sent after an `await`, they came from outside any chunk and went
+// through the tick (a `nextTick` per round trip), a path the benchmark does not measure.
+function onSequentialReply(r: Running): void {
+  if (r.sent === r.n) r.done();
+  else r.client.send(tick(r.sent++));
+}
+
 /** `n` sequential round trips (or `n` messages, 200 in flight); returns wall and CPU µs per round trip (or message). */
 async function block(r: Running, n: number): Promise<{ wall: number; cpu: number }> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  if (pipelined) {
-    let sent = 0;
-    let received = 0;
-    await new Promise<void>((resolve) => {
-      r.onReply = () => {
-        if (++received === n) resolve();
-        else if (sent < n) r.client.send(tick(sent++));
-      };
-      while (sent < Math.min(200, n)) r.client.send(tick(sent++));
-      r.client.flush();
-    });
-  } else {
-    // The next request leaves from the reply's handler, as in the separate-process run
-    // (`transport-jobs.ts`), so @proj's client takes the same path: its sends are written at the
-    // end of the reply's chunk or frame. Sent after an `await`, they came from outside any chunk
-    // and went through the tick (a `nextTick` per round trip), a path the benchmark does not measure.
-    let sent = 0;
-    await new Promise<void>((resolve) => {
-      r.onReply = () => {
-        if (sent === n) resolve();
-        else r.client.send(tick(sent++));
-      };
-      r.client.send(tick(sent++));
-      r.client.flush();
-    });
-  }
+  await new Promise<void>((resolve) => {
+    r.sent = 0;
+    r.received = 0;
+    r.n = n;
+    r.done = resolve;
+    const inFlight = pipelined ? Math.min(200, n) : 1;
+    while (r.sent < inFlight) r.client.send(tick(r.sent++));
+    r.client.flush();
+  });
   const cpu = process.cpuUsage(cpu0);
   return { wall: ((performance.now() - t0) * 1000) / n, cpu: (cpu.user + cpu.system) / n };
 }

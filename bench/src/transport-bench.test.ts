@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { roundSample, type RoundTally } from './transport-bench.js';
+import { roundSample, startFailure, type RoundTally } from './transport-bench.js';
 
 describe('roundSample', () => {
   const tally = (overrides: Partial<RoundTally> = {}): RoundTally => ({
@@ -38,5 +38,22 @@ describe('roundSample', () => {
   it('refuses a round with no pipelined block or no round trip', () => {
     expect(() => roundSample(tally({ pipelined: [] }))).toThrow(/at least one/);
     expect(() => roundSample(tally({ trips: [{ times: [], cpuMicros: 0 }] }))).toThrow(/at least one/);
+  });
+});
+
+describe('startFailure', () => {
+  const ok = { status: 'fulfilled', value: 1 } as const;
+  const failed = (message: string): PromiseRejectedResult => ({ status: 'rejected', reason: new Error(message) });
+
+  it('is the reason itself when one start failed', () => {
+    const reason = failed('server exited');
+    expect(startFailure([ok, reason, ok], 'pairs')).toBe(reason.reason);
+  });
+
+  it('keeps every reason when several failed', () => {
+    const error = startFailure([failed('server exited'), ok, failed('client timed out')], 'pairs');
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors.map((e: Error) => e.message)).toEqual(['server exited', 'client timed out']);
+    expect((error as Error).message).toBe('2 pairs failed to start: Error: server exited; Error: client timed out');
   });
 });

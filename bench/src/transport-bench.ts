@@ -80,10 +80,20 @@ export function placementText(cpus = pairCpus()): string {
 }
 
 /**
- * How long a transport child may take to start. The processes of a round start together, up to
- * ten on each CPU (~7 s in all, see transportBench), so the default of 20 s is closer than it was.
+ * How long a transport child may take to start. The processes of a round start together (see
+ * transportBench), up to ten on each CPU when pinned, in 6–8 s in all: the default of 20 s would
+ * leave less margin than starting them one at a time did.
  */
 const START_TIMEOUT_MS = 60_000;
+
+/** How long a client may take to connect to its server. */
+const CONNECT_TIMEOUT_MS = 20_000;
+
+/** What to throw for starts of which at least one failed: its reason, or every reason when several failed. */
+export function startFailure(results: readonly PromiseSettledResult<unknown>[], what: string): unknown {
+  const reasons = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  return reasons.length === 1 ? reasons[0] : new AggregateError(reasons, `${reasons.length} ${what} failed to start: ${reasons.map(String).join('; ')}`);
+}
 
 async function startPair(id: ContenderId, cpus: ReturnType<typeof pairCpus>): Promise<Pair> {
   const socketPath = usesUnixSocket(id) ? path.join(os.tmpdir(), `proj-bench-${process.pid}-${id}.sock`) : undefined;
@@ -93,10 +103,9 @@ async function startPair(id: ContenderId, cpus: ReturnType<typeof pairCpus>): Pr
     BenchChild.start(`${id} client`, new URL('./transport-client.ts', import.meta.url), { args: [id], cpu: cpus?.client, startTimeoutMs: START_TIMEOUT_MS }),
   ]);
   try {
-    if (server.status === 'rejected') throw server.reason;
-    if (client.status === 'rejected') throw client.reason;
+    if (server.status === 'rejected' || client.status === 'rejected') throw startFailure([server, client], `processes of ${id}`);
     const endpoint = await server.value.request<Endpoint>({ op: 'endpoint' });
-    await client.value.request({ op: 'connect', endpoint }, 20_000);
+    await client.value.request({ op: 'connect', endpoint }, CONNECT_TIMEOUT_MS);
     return { id, server: server.value, client: client.value, socketPath };
   } catch (error) {
     if (client.status === 'fulfilled') await client.value.stop();
@@ -218,14 +227,14 @@ export async function transportBench(config: BenchConfig, log: (line: string) =>
   for (let round = 0; round < c.rounds; round++) {
     const pairs: Pair[] = [];
     try {
-      // Every process of the round starts at once, the servers on one CPU and the clients on the
-      // other: a start is mostly loading tsx and the contender's modules, ~0.7 s of CPU each, and
-      // one after the other the 18 processes of a quick round took 11.5-13.4 s, against 6.4-8.1 s
-      // together (the quick transport section went from 59 s to 44 s). Nothing is measured until
-      // all of them have started.
+      // Every process of the round starts at once (when pinned, the servers on one CPU and the
+      // clients on the other). A start is mostly loading tsx and the contender's modules (tsx alone
+      // takes 0.4–0.5 s, plain node 0.14 s): one after the other, the 18 processes of a quick round
+      // took 11.5–13.4 s to start, against 6.4–8.1 s together. Nothing is measured until all of
+      // them have started.
       const started = await Promise.allSettled(ids.map((id) => startPair(id, cpus)));
       for (const result of started) if (result.status === 'fulfilled') pairs.push(result.value);
-      for (const result of started) if (result.status === 'rejected') throw result.reason;
+      if (pairs.length < started.length) throw startFailure(started, 'pairs');
       // Blocks are ordered from the contenders' fixed order (`ids`), so that the design continues
       // from round to round.
       for (const [id, sample] of await measureRound(pairs, round, c)) samples.get(id)!.push(sample);
