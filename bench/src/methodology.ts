@@ -106,7 +106,8 @@ export const METHODOLOGY = `## How these numbers are made
   With the 5,000 right before them, the first 1,000 hold 9–37 for @proj and 10–29 for raw net (7
   rounds each). That warm-up's own p99 is a row of its own (*RTT p99, first 5,000 after the
   pipelined load*): what a process that has only carried bulk traffic pays on its first round trips.
-  The CPU path of a round trip alone, both ends in one process, steady to ±0.3 µs:
+  The CPU path of a round trip alone, both ends in one process, steadier than two processes (±0.3 µs
+  between runs on quiet days; six runs on a noisy one put proj-ws at 0.97–1.08× bare ws):
   \`npx tsx bench/src/rtt-in-process.ts raw-net,proj-tcp\` (or \`raw-unix,proj-unix\`, \`bare-ws,raw-ws,proj-ws\`).
   *RTT CPU per round trip*: user + system time of both processes over the measured round trips,
   divided by them; the wake-up syscalls count, the time spent waiting to run does not. It tells an

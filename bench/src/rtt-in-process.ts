@@ -12,7 +12,8 @@
  * RTT, which moves by ±25 % with how the kernel places the two processes, but not steady: ±0.3 µs
  * between runs on quiet days, 0.97–1.08× for proj-ws over bare ws in six runs on a noisy one.
  * Compare medians of several runs.
- * Prints the median per round trip of wall time and of CPU time (user + system) per contender.
+ * Prints the median per round trip of wall time and of CPU time (user + system) per contender,
+ * and each as a ratio to the first contender's.
  * With `--pipelined`, each block keeps 200 messages in flight until 10,000 replies came back:
  * the per-message cost of a loaded connection, in µs per message.
  */
@@ -107,8 +108,9 @@ try {
   const base = running[0]!.id;
   for (const r of running) {
     const w = median(wall.get(r.id)!);
-    const ratio = w / median(wall.get(base)!);
-    console.log(`${r.id.padEnd(11)} wall ${w.toFixed(2)} µs, CPU ${median(cpu.get(r.id)!).toFixed(2)} µs per ${pipelined ? 'message' : 'round trip'} (${ratio.toFixed(3)}× ${base})`);
+    const c = median(cpu.get(r.id)!);
+    const ratios = `wall ${(w / median(wall.get(base)!)).toFixed(3)}×, CPU ${(c / median(cpu.get(base)!)).toFixed(3)}× ${base}`;
+    console.log(`${r.id.padEnd(11)} wall ${w.toFixed(2)} µs, CPU ${c.toFixed(2)} µs per ${pipelined ? 'message' : 'round trip'} (${ratios})`);
   }
 } finally {
   for (const r of running) await r.close();
