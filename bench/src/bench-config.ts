@@ -3,8 +3,9 @@
  * through nx: ~45 s of transport in 2 rounds, ~7 s of each round spent starting the 18 processes
  * of its pairs together, ~8 s of reconnect and ~10 s of memory at the default heap only; with the
  * processes started one at a time it took 85 s, 92 s wall in R55) and full (~10-11 min, the one
- * RESULTS.md comes from, with raw net writing in parts added to the transport). Every load loop is bounded by these numbers and by a deadline, so a stuck contender
- * fails its measurement instead of hanging the run.
+ * RESULTS.md comes from, with raw net writing in parts added to the transport). Every load loop
+ * is bounded by these numbers and by a deadline, so a stuck contender fails its measurement
+ * instead of hanging the run.
  */
 
 export interface BenchConfig {
