@@ -5,8 +5,8 @@
  * (`lastFrameOfRead`, ws) when no other frame's replies wait for the tick; on a link with
  * `asyncDelivery`, sends that may fill `highWaterMark` are written as they do; on a link with
  * `maxWriteBytes`, a batch above it is written in parts), applies backpressure in both
- * directions, keeps counters, and (opt-in) watches liveness. Subclasses decide what a closed link means (a peer is
- * gone; a client reconnects).
+ * directions, keeps counters, and (opt-in) watches liveness. Subclasses decide what a closed link
+ * means (a peer is gone; a client reconnects).
  */
 import type { ChannelEvents, ChannelOptions, ChannelStats, DisconnectInfo, DisconnectReason } from './channel-types.js';
 import { clockNow, fromClock } from './clock.js';

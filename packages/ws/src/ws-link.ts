@@ -225,8 +225,7 @@ export class WsLink implements Link, HeartbeatOwner {
     if (callback !== undefined && (this.#flags & SYNC_WRITES) !== 0 && raw!.writableLength === 0 && socket.bufferedAmount === 0 && socket.readyState === OPEN && raw!.writable) {
       // As on a plain socket (see DuplexLink.write): a frame the kernel took whole inside send()
       // has left; confirm it now, and spare `ws` and Node a callback and a tick per frame.
-      if (typeof chunk === 'string') socket.send(chunk);
-      else socket.send(chunk, TEXT);
+      WsLink.#sendText(socket, chunk);
       if (raw!.writableLength === 0 && socket.bufferedAmount === 0 && raw!.writable) callback();
       // The frame waits in the socket: an empty write queued behind it completes once it has gone.
       else raw!.write('', (error) => WsLink.#settle(this, error, false, callback));
@@ -234,9 +233,7 @@ export class WsLink implements Link, HeartbeatOwner {
       // Every other write completes through `ws`: its callback also runs the drain check.
       const before = raw?.writableLength ?? 0;
       let handedOver = false;
-      const settle = (error?: Error | null): void => WsLink.#settle(this, error, handedOver, callback);
-      if (typeof chunk === 'string') socket.send(chunk, settle);
-      else socket.send(chunk, TEXT, settle);
+      WsLink.#sendText(socket, chunk, (error) => WsLink.#settle(this, error, handedOver, callback));
       handedOver = raw !== undefined && raw.writableLength === before;
     }
     if (socket.bufferedAmount < this.#limits.highWaterMark) return true;
@@ -249,6 +246,12 @@ export class WsLink implements Link, HeartbeatOwner {
    * success when the socket is destroyed though the kernel never took it: only a write that left
    * synchronously, or completed while the socket lived, is confirmed (see DuplexLink.write).
    */
+  /** Sends `chunk` as one text frame: a string as it is, bytes with {@link TEXT}. */
+  static #sendText(socket: WebSocket, chunk: Uint8Array | string, callback?: (error?: Error) => void): void {
+    if (typeof chunk === 'string') socket.send(chunk, callback);
+    else socket.send(chunk, TEXT, callback);
+  }
+
   static #settle(link: WsLink, error: Error | null | undefined, handedOver: boolean, callback: ((error?: Error | null) => void) | undefined): void {
     const raw = link.#raw;
     if ((error === undefined || error === null) && raw !== undefined && !handedOver && raw.destroyed) {
