@@ -2,23 +2,53 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type net from 'node:net';
 import { ErrorCode, type ProjError } from '@proj/core';
 import { WebSocket, WebSocketServer } from 'ws';
-import { Heartbeat, type HeartbeatOwner } from './heartbeat.js';
+import { Heartbeat } from './heartbeat.js';
 import { ws } from './index.js';
 import { until } from '@proj/testing';
 import { attach, listen, once, watchPings } from './test-helpers.js';
 
+/** What a test link reports to: its verdicts in `dead`, and `paused` and `bytesRead` as the test sets them. */
+interface Owner {
+  paused: boolean;
+  bytesRead?: number;
+  destroy(error: ProjError): void;
+}
+
 /** A heartbeat's owner that records its verdicts in `dead` (it pings through the socket {@link beat} gives it). */
-function owner(dead: ProjError[]): { paused: boolean; destroy(error: ProjError): void } {
+function owner(dead: ProjError[]): Owner {
   return { paused: false, destroy: (error) => dead.push(error) };
 }
 
-/** A heartbeat whose owner pings through `socket`, as a WsLink pings through its WebSocket. */
-function beat(socket: FakeSocket, interval: number, role: 'server' | 'client', link: ReturnType<typeof owner> & { bytesRead?: number }): Heartbeat {
-  const pinging = Object.defineProperties(link, {
-    readyState: { get: () => socket.readyState },
-    ping: { value: () => socket.ping() },
-  }) as typeof link & HeartbeatOwner;
-  return new Heartbeat(pinging, interval, role);
+/** A link as a WsLink is one: a heartbeat that pings through `socket` and reads the rest from its owner. */
+class TestLink extends Heartbeat {
+  constructor(
+    private readonly socket: FakeSocket,
+    private readonly owner: Owner,
+  ) {
+    super();
+  }
+  get readyState(): number {
+    return this.socket.readyState;
+  }
+  get paused(): boolean {
+    return this.owner.paused;
+  }
+  get bytesRead(): number | undefined {
+    return this.owner.bytesRead;
+  }
+  ping(): void {
+    this.socket.ping();
+  }
+  destroy(error: ProjError): void {
+    this.owner.destroy(error);
+  }
+}
+
+/** A started heartbeat, with the calls its link makes: `alive()` for a frame, `stop()` at close. */
+function beat(socket: FakeSocket, interval: number, role: 'server' | 'client', link: Owner): { alive(): void; stop(): void } {
+  const watched = new TestLink(socket, link);
+  watched.startHeartbeat(interval, role);
+  return { alive: () => watched.heartbeatAlive(), stop: () => watched.stopHeartbeat() };
 }
 
 type FakeSocket = ReturnType<typeof fakeSocket>;
@@ -127,6 +157,35 @@ describe('Heartbeat', () => {
     elapse(2000);
     expect(dead).toHaveLength(1);
     heartbeat.stop();
+  });
+
+  it('takes no verdict once stopped, even with a verdict pending', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
+    const socket = fakeSocket();
+    const dead: ProjError[] = [];
+    const heartbeat = beat(socket, 1000, 'server', owner(dead));
+    vi.advanceTimersByTime(1000); // ping
+    vi.advanceTimersByTime(1000); // no answer: the verdict waits for an immediate
+    heartbeat.stop(); // the link closed meanwhile (its socket still reads OPEN here)
+    elapse(5000);
+    expect(dead).toHaveLength(0);
+    expect(socket.pings).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a link that never started (heartbeat 0) stops without touching the running groups', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
+    const socket = fakeSocket();
+    const dead: ProjError[] = [];
+    const running = beat(socket, 1000, 'server', owner(dead));
+    const idle = new TestLink(fakeSocket(), owner(dead));
+    idle.heartbeatAlive(); // a frame on a link without a heartbeat
+    idle.stopHeartbeat();
+    expect(vi.getTimerCount()).toBe(1);
+    elapse(1000);
+    expect(socket.pings).toBe(1);
+    running.stop();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 

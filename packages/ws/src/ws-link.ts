@@ -6,7 +6,7 @@ import { ErrorCode, ProjError, type Link, type LinkCloseInfo, type LinkHandlers,
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { closeInfo } from './close-info.js';
-import { Heartbeat, type HeartbeatOwner } from './heartbeat.js';
+import { Heartbeat } from './heartbeat.js';
 
 /**
  * `Link.handshake` of a WebSocket link: the opening handshake, for a server's `authenticate`
@@ -96,13 +96,15 @@ function rethrow(error: unknown): never {
 const kLink = Symbol('@proj/ws.WsLink');
 type Carrier = WebSocket & { [kLink]?: WsLink };
 
-/** A {@link Link} over an open `ws` WebSocket, client or server side (see the file comment). */
-export class WsLink implements Link, HeartbeatOwner {
+/**
+ * A {@link Link} over an open `ws` WebSocket, client or server side (see the file comment). It is
+ * its own {@link Heartbeat}: the heartbeat's state is two fields of the link, not an object of its own.
+ */
+export class WsLink extends Heartbeat implements Link {
   readonly remoteAddress: string;
   readonly handshake: WsHandshake;
   readonly #socket: WebSocket;
   readonly #limits: WsLimits;
-  readonly #heartbeat: Heartbeat | undefined;
   readonly #raw: RawSocket | undefined;
   #handlers: LinkHandlers | undefined;
   /** SYNC_WRITES, PAUSED, NEED_DRAIN, EARLY. */
@@ -112,6 +114,7 @@ export class WsLink implements Link, HeartbeatOwner {
   #edges: Edges | undefined;
 
   constructor(socket: WebSocket, options: WsLinkOptions) {
+    super();
     this.#socket = socket;
     this.remoteAddress = options.remoteAddress;
     this.handshake = options.handshake;
@@ -129,7 +132,7 @@ export class WsLink implements Link, HeartbeatOwner {
     socket.on('close', WsLink.#onClose);
     socket.on('message', WsLink.#onMessage);
     if (options.heartbeat > 0) {
-      this.#heartbeat = new Heartbeat(this, options.heartbeat, options.role);
+      this.startHeartbeat(options.heartbeat, options.role);
       // With the socket underneath, the heartbeat reads its byte count: two listeners fewer per
       // link (~100 B of `ws`'s listener map, bench "memory per idle connection"), no call per frame.
       if (this.#raw === undefined) {
@@ -292,7 +295,7 @@ export class WsLink implements Link, HeartbeatOwner {
   // only, never private instance ones: those put a class brand in every instance (8 B per link).
   static #onMessage(this: Carrier, data: RawData): void {
     const link = this[kLink]!;
-    if (link.#raw === undefined) link.#heartbeat?.alive();
+    if (link.#raw === undefined) link.heartbeatAlive();
     // With the default binaryType ('nodebuffer') `ws` always delivers one Buffer. Text and
     // binary frames alike go to core as bytes: a binary frame is decoded as UTF-8 text.
     const frame = data as Buffer;
@@ -316,7 +319,7 @@ export class WsLink implements Link, HeartbeatOwner {
   }
 
   static #onAlive(this: Carrier): void {
-    this[kLink]!.#heartbeat?.alive();
+    this[kLink]!.heartbeatAlive();
   }
 
   static #onError(this: Carrier, error: Error): void {
@@ -327,7 +330,7 @@ export class WsLink implements Link, HeartbeatOwner {
 
   static #onClose(this: Carrier, code: number, reason: Buffer): void {
     const link = this[kLink]!;
-    link.#heartbeat?.stop();
+    link.stopHeartbeat();
     this.off('message', WsLink.#onMessage);
     const edges = WsLink.#edgesOf(link);
     const local = edges.localClose;
