@@ -7,7 +7,7 @@ for (const dir of ['packages', 'apps']) {
   if (!existsSync(dir)) continue;
   for (const name of readdirSync(dir)) files.push(join(dir, name, 'test-results.json'));
 }
-files.push(join('e2e', 'test-results.json'));
+for (const dir of ['e2e', 'bench']) files.push(join(dir, 'test-results.json'));
 let passed = 0;
 let failed = 0;
 let skipped = 0;
