@@ -14,7 +14,7 @@ interface Owner {
   destroy(error: ProjError): void;
 }
 
-/** A heartbeat's owner that records its verdicts in `dead` (it pings through the socket {@link beat} gives it). */
+/** A test link's owner: records its verdicts in `dead` (the link pings through the socket {@link beat} gives it). */
 function owner(dead: ProjError[]): Owner {
   return { paused: false, destroy: (error) => dead.push(error) };
 }
@@ -108,7 +108,7 @@ describe('Heartbeat', () => {
     heartbeat.stop();
   });
 
-  it('reads liveness from an owner that counts bytes read, with no alive() calls', () => {
+  it('reads liveness from a link that counts bytes read, with no heartbeatAlive() calls', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();
     const dead: ProjError[] = [];
@@ -173,7 +173,7 @@ describe('Heartbeat', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('a link that never started (heartbeat 0) stops without touching the running groups', () => {
+  it('stops as a no-op when it never started (heartbeat 0), leaving the running groups alone', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();
     const dead: ProjError[] = [];
@@ -185,6 +185,19 @@ describe('Heartbeat', () => {
     elapse(1000);
     expect(socket.pings).toBe(1);
     running.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+  it('ignores a second start: the link stays in its first group, whose timer goes with it', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
+    const socket = fakeSocket();
+    const dead: ProjError[] = [];
+    const link = new TestLink(socket, owner(dead));
+    link.startHeartbeat(1000, 'server');
+    link.startHeartbeat(500, 'server');
+    expect(vi.getTimerCount()).toBe(1);
+    elapse(1000);
+    expect(socket.pings).toBe(1);
+    link.stopHeartbeat();
     expect(vi.getTimerCount()).toBe(0);
   });
 });

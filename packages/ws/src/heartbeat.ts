@@ -21,6 +21,7 @@ const OPEN = 1;
 interface Group {
   readonly interval: number;
   readonly members: Set<Heartbeat>;
+  /** Set right after the group is made: the timer's argument is the group itself. */
   timer: ReturnType<typeof setInterval> | undefined;
 }
 
@@ -34,9 +35,9 @@ const groups = new Map<number, Group>();
 
 /**
  * Liveness over ping/pong, as the base class of the link it watches (`WsLink extends
- * Heartbeat`): its two fields live in the link, instead of an object of four fields (one of
- * them the link) that the link holds, 48 B less per connection (bench "memory per idle
- * connection"). The link supplies what the heartbeat reads and does (the abstract members).
+ * Heartbeat`): its two fields live in the link, not in an object of its own that points back
+ * at the link (bench "memory per idle connection"). The link supplies what the heartbeat reads
+ * and does (the abstract members).
  *
  * Every `interval` ms a tick runs. The `server` role pings on every tick; the `client` role
  * pings only after a whole interval without any frame from the server (so it also works
@@ -65,7 +66,8 @@ export abstract class Heartbeat {
   /**
    * Bytes read from the peer so far (the socket under the WebSocket), when the link can tell:
    * any change between two ticks is traffic, a pong or anything else, and the link then needs
-   * no `ping`/`pong` listeners nor {@link Heartbeat.heartbeatAlive} calls. `undefined`: it calls it.
+   * no `ping`/`pong` listeners nor {@link Heartbeat.heartbeatAlive} calls. `undefined`: the link
+   * calls `heartbeatAlive()` on every frame, ping and pong.
    */
   abstract get bytesRead(): number | undefined;
   /** Sends a ping frame through the link's WebSocket. */
@@ -75,9 +77,11 @@ export abstract class Heartbeat {
 
   /**
    * Starts watching: the timer of `interval` (ms) ticks this link until
-   * {@link Heartbeat.stopHeartbeat}. Called once, when the link can answer the abstract members.
+   * {@link Heartbeat.stopHeartbeat}. Called when the link can answer the abstract members; a
+   * heartbeat already started is left as it is (it is in one group only).
    */
   startHeartbeat(interval: number, role: 'server' | 'client'): void {
+    if ((this.#state & WATCHED) !== 0) return;
     let state = WATCHED | (role === 'server' ? PROBE_EVERY_TICK : 0);
     this.#bytesRead = this.bytesRead ?? -1;
     const group = groups.get(interval);

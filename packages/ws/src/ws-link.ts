@@ -244,17 +244,17 @@ export class WsLink extends Heartbeat implements Link {
     return false;
   }
 
-  /**
-   * Reports a frame's outcome. As on a plain socket, Node completes the write in progress with
-   * success when the socket is destroyed though the kernel never took it: only a write that left
-   * synchronously, or completed while the socket lived, is confirmed (see DuplexLink.write).
-   */
   /** Sends `chunk` as one text frame: a string as it is, bytes with {@link TEXT}. */
   static #sendText(socket: WebSocket, chunk: Uint8Array | string, callback?: (error?: Error) => void): void {
     if (typeof chunk === 'string') socket.send(chunk, callback);
     else socket.send(chunk, TEXT, callback);
   }
 
+  /**
+   * Reports a frame's outcome. As on a plain socket, Node completes the write in progress with
+   * success when the socket is destroyed though the kernel never took it: only a write that left
+   * synchronously, or completed while the socket lived, is confirmed (see DuplexLink.write).
+   */
   static #settle(link: WsLink, error: Error | null | undefined, handedOver: boolean, callback: ((error?: Error | null) => void) | undefined): void {
     const raw = link.#raw;
     if ((error === undefined || error === null) && raw !== undefined && !handedOver && raw.destroyed) {
