@@ -173,20 +173,6 @@ describe('Heartbeat', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('stops as a no-op when it never started (heartbeat 0), leaving the running groups alone', () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
-    const socket = fakeSocket();
-    const dead: ProjError[] = [];
-    const running = beat(socket, 1000, 'server', owner(dead));
-    const idle = new TestLink(fakeSocket(), owner(dead));
-    idle.heartbeatAlive(); // a frame on a link without a heartbeat
-    idle.stopHeartbeat();
-    expect(vi.getTimerCount()).toBe(1);
-    elapse(1000);
-    expect(socket.pings).toBe(1);
-    running.stop();
-    expect(vi.getTimerCount()).toBe(0);
-  });
   it('ignores a second start: the link stays in its first group, whose timer goes with it', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate'] });
     const socket = fakeSocket();
